@@ -1,0 +1,155 @@
+"""Build cache entries that carry metadata and explain themselves.
+
+CACHE_DIR survives between builds of an app, but Heroku may purge it at any
+moment and a build may be killed at any moment (a new push, a timeout). So each
+entry is a directory holding `data/` and `metadata.json`, replaced as a whole:
+the new entry is written beside the old one, its metadata written last, and then
+swapped in with renames. An entry without readable metadata is treated as absent.
+A reader therefore sees the old entry, the new one, or none: never half of one.
+
+Every reuse or discard is reported in one log line with the reason, e.g.
+`uWSGI binary: rebuilding (Python 3.12.1 -> 3.12.7)`, in the spirit of
+heroku/buildpacks-python's cache layers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+# Bump when the layout of any entry changes: older entries are then discarded.
+CACHE_FORMAT = "1"
+
+ROOT_NAME = "uwsgi-buildpack"
+
+LABELS = {
+    "format": "buildpack cache format",
+    "stack": "stack",
+    "arch": "architecture",
+    "python": "Python",
+    "uwsgi": "uWSGI",
+    "uwsgi_sha256": "uWSGI source",
+    "build_options": "build options",
+}
+
+
+class CacheEntry:
+    """One named, self-describing entry under `CACHE_DIR/uwsgi-buildpack/`."""
+
+    def __init__(self, cache_dir: Path, name: str) -> None:
+        self.name = name
+        self.base = cache_dir / ROOT_NAME
+        self.root = self.base / name
+        self.data = self.root / "data"
+        self.metadata_path = self.root / "metadata.json"
+
+    def metadata(self) -> dict[str, str] | None:
+        """The stored metadata, or None if the entry is absent or incomplete."""
+        try:
+            loaded = json.loads(self.metadata_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(loaded, dict) or not self.data.exists():
+            return None
+        return {str(k): str(v) for k, v in loaded.items()}
+
+    def check(self, wanted: dict[str, str]) -> tuple[bool, str]:
+        """Whether the stored entry matches `wanted` keys, and why (not)."""
+        stored = self.metadata()
+        if stored is None:
+            return False, "nothing cached yet"
+        wanted = {"format": CACHE_FORMAT, **wanted}
+        changes = []
+        for key, value in wanted.items():
+            old = stored.get(key)
+            if old != value:
+                label = LABELS.get(key, key)
+                changes.append(f"{label} {old or 'unknown'} -> {value}")
+        if changes:
+            return False, ", ".join(changes)
+        return True, describe(wanted)
+
+    def _scratch(self, suffix: str) -> Path:
+        return self.base / f".{self.name}.{suffix}.{os.getpid()}"
+
+    def store_tree(self, source: Path, metadata: dict[str, str], *, move: bool = False) -> None:
+        """Replace the entry with a copy of (or, with `move`, the) directory `source`."""
+        self.base.mkdir(parents=True, exist_ok=True)
+        new = self._scratch("new")
+        shutil.rmtree(new, ignore_errors=True)
+        new.mkdir()
+        if move:
+            os.rename(source, new / "data")
+        else:
+            copy_tree(source, new / "data")
+        self._commit(new, metadata)
+
+    def store_file(self, source: Path, metadata: dict[str, str]) -> None:
+        """Replace the entry with `data/<name of source>`, a copy of one file."""
+        self.base.mkdir(parents=True, exist_ok=True)
+        new = self._scratch("new")
+        shutil.rmtree(new, ignore_errors=True)
+        (new / "data").mkdir(parents=True)
+        shutil.copy2(source, new / "data" / source.name)
+        self._commit(new, metadata)
+
+    def _commit(self, new: Path, metadata: dict[str, str]) -> None:
+        metadata = {"format": CACHE_FORMAT, **metadata}
+        tmp_meta = new / "metadata.json.tmp"
+        with open(tmp_meta, "w", encoding="utf-8") as f:
+            json.dump(metadata, f, indent=2, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.rename(tmp_meta, new / "metadata.json")
+        old = self._scratch("old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.root.exists():
+            os.rename(self.root, old)
+        os.rename(new, self.root)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self) -> None:
+        """Remove the entry (metadata first, so a half-removed entry reads as absent)."""
+        try:
+            self.metadata_path.unlink()
+        except FileNotFoundError:
+            pass
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def clean_leftovers(cache_dir: Path) -> None:
+    """Remove scratch directories a killed build may have left behind."""
+    base = cache_dir / ROOT_NAME
+    if not base.is_dir():
+        return
+    for child in base.iterdir():
+        if child.name.startswith("."):
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def describe(metadata: dict[str, str]) -> str:
+    """`Python 3.12.7, stack heroku-24, ...` for log lines."""
+    parts = []
+    for key, value in metadata.items():
+        if key in ("format", "uwsgi_sha256", "wheel_sha256"):
+            continue
+        parts.append(f"{LABELS.get(key, key)} {value}")
+    return ", ".join(parts)
+
+
+def copy_tree(source: Path, dest: Path) -> None:
+    """Copy a directory tree keeping symlinks, modes and times.
+
+    `cp -a` is several times faster than shutil.copytree on the ~100 MB Python
+    prefix, and is on every Heroku image.
+    """
+    subprocess.run(
+        ["cp", "-a", "--", str(source), str(dest)],
+        check=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )

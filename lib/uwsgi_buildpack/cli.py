@@ -1,0 +1,85 @@
+"""Entry point for the `bin/` scripts: `python3 -m uwsgi_buildpack.cli COMMAND ...`.
+
+Whatever happens, the user sees a message, not a traceback: BuildErrors are
+printed as error blocks, anything unexpected as an internal error naming the
+exception. Either way the exit status is 1 and stderr stays empty.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+from . import errors, output, uwsgi_config
+
+DETECT_FILES = (
+    "requirements.txt",
+    "requirements.in",
+    "pyproject.toml",
+    "setup.py",
+    ".python-version",
+    "runtime.txt",
+    "uwsgi.ini",
+)
+
+APP_TYPE = "Python (uWSGI)"
+
+USAGE = "usage: cli.py detect BUILD_DIR | compile BUILD_DIR CACHE_DIR [ENV_DIR] | release BUILD_DIR"
+
+
+def detect(build_dir: Path) -> int:
+    """Print the app type and return 0 for a Python app, else print `no` and return 1."""
+    if any((build_dir / name).is_file() for name in DETECT_FILES):
+        print(APP_TYPE)
+        return 0
+    print("no")
+    return 1
+
+
+def compile_app(build_dir: Path, cache_dir: Path, env_dir: Path | None) -> int:
+    """Run the build."""
+    from .build import Build
+
+    buildpack_dir = Path(__file__).resolve().parents[2]
+    Build(build_dir, cache_dir, env_dir, buildpack_dir).run()
+    return 0
+
+
+def release() -> int:
+    """Print the default process types."""
+    sys.stdout.write(uwsgi_config.release_yaml())
+    return 0
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str]) -> int:
+    """Dispatch a command; map every failure to an error block and exit 1."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        if len(argv) == 2 and argv[0] == "detect":
+            return detect(Path(argv[1]))
+        if len(argv) in (3, 4) and argv[0] == "compile":
+            env_dir = Path(argv[3]) if len(argv) == 4 and argv[3] else None
+            return compile_app(Path(argv[1]).resolve(), Path(argv[2]).resolve(), env_dir)
+        if len(argv) >= 1 and argv[0] == "release":
+            return release()
+        output.error("Invalid arguments.", USAGE)
+        return 1
+    except errors.BuildError as exc:
+        output.error(exc.title, exc.body)
+        return 1
+    except KeyboardInterrupt:
+        output.error("The build was interrupted.", "Nothing was saved to the build cache half-way.")
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        bug = errors.internal(f"{type(exc).__name__}: {exc}")
+        output.error(bug.title, bug.body)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

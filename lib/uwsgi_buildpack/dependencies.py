@@ -1,0 +1,81 @@
+"""Installing the app's packages with pip into the app's Python.
+
+pip runs with the environment it was given: proxies, certificates, extra
+indexes and any `PIP_*` setting from the machine or the app's config vars
+reach it. We never pass `--isolated`, which would drop them (and with them a
+corporate user's only way to reach an index).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import errors, output
+
+
+def pip_env(env: dict[str, str], pip_cache: Path) -> dict[str, str]:
+    """The environment for every pip run: the given one, plus quiet defaults."""
+    return {
+        **env,
+        "PIP_CACHE_DIR": str(pip_cache),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_NO_INPUT": "1",
+        "PIP_PROGRESS_BAR": "off",
+        "PIP_ROOT_USER_ACTION": "ignore",
+    }
+
+
+def _interesting(line: str) -> bool:
+    """Keep the log readable: hide pip's per-file chatter, keep what matters."""
+    quiet = ("  Using cached", "  Downloading", "  Obtaining dependency", "Location '")
+    return not any(marker in line for marker in quiet)
+
+
+def install_wheel(prefix: Path, wheel: Path, env: dict[str, str]) -> None:
+    """Install one wheel file, replacing an installed copy of the same project."""
+    output.run(
+        [str(prefix / "bin" / "python3"), "-m", "pip", "install", "--no-deps",
+         "--force-reinstall", "--no-index", str(wheel)],
+        env=env,
+        echo=False,
+    )
+
+
+def install_requirements(prefix: Path, requirements: Path, build_dir: Path, env: dict[str, str]) -> None:
+    """`pip install -r requirements.txt`, run from the app's directory."""
+    argv = [
+        str(prefix / "bin" / "python3"),
+        "-m",
+        "pip",
+        "install",
+        "--requirement",
+        str(requirements.relative_to(build_dir)),
+        "--exists-action=w",
+        "--src",
+        str(build_dir / ".heroku" / "src"),
+    ]
+    try:
+        output.run(argv, env=env, cwd=str(build_dir), filter_line=_interesting, tail_lines=40)
+    except output.CommandFailed as exc:
+        raise errors.pip_install_failed(requirements.name, exc.tail) from None
+
+
+def install_locked(prefix: Path, lock: Path, env: dict[str, str]) -> None:
+    """Install a hash-pinned lock shipped with the buildpack (vendor/*.txt)."""
+    argv = [str(prefix / "bin" / "python3"), "-m", "pip", "install", "--require-hashes",
+            "--no-deps", "--requirement", str(lock)]
+    try:
+        output.run(argv, env=env, echo=False, tail_lines=40)
+    except output.CommandFailed as exc:
+        raise errors.pip_install_failed(lock.name, exc.tail) from None
+
+
+def is_installed(prefix: Path, minor: str, project: str) -> bool:
+    """Whether a distribution is installed in the app's site-packages."""
+    site = prefix / "lib" / f"python{minor}" / "site-packages"
+    wanted = project.lower().replace("-", "_")
+    for info in site.glob("*.dist-info"):
+        name = info.name[: -len(".dist-info")].rsplit("-", 1)[0]
+        if name.lower().replace("-", "_").replace(".", "_") == wanted:
+            return True
+    return False

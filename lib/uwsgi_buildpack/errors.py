@@ -1,0 +1,464 @@
+"""Every message the buildpack shows a user, in one place.
+
+Each failure a user can cause is a `BuildError` made by one of the functions
+below: a short title, then a few calm paragraphs saying what is wrong, where
+(file and line when there is one) and how to fix it. Warnings live here too.
+Keeping them together keeps the wording consistent and reviewable; the code
+elsewhere only decides *when* to raise them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .python_version import VersionRequest
+
+EXAMPLE_MINOR = "3.14"
+
+
+class BuildError(Exception):
+    """A failure to report as an error block, then exit 1."""
+
+    def __init__(self, title: str, body: str) -> None:
+        super().__init__(title)
+        self.title = title
+        self.body = body
+
+
+def _quote(lines: Iterable[str]) -> str:
+    return "\n".join(f"    {line}" for line in lines)
+
+
+def _visible(text: str) -> str:
+    """Show invisible and control characters so the user can see what is wrong."""
+    return "".join(ch if ch.isprintable() or ch == " " else "\N{REPLACEMENT CHARACTER}" for ch in text)
+
+
+_VERSION_FORMS = f"""\
+The version must be given as either:
+  1. the minor version only, for example: {EXAMPLE_MINOR} (recommended: you get
+     every security release when you next build), or
+  2. an exact version, for example: {EXAMPLE_MINOR}.0
+
+Don't include quotes, a 'python-' prefix or wildcards. Comments go on their
+own line, starting with '#'."""
+
+
+# --- Python version files -------------------------------------------------
+
+
+def version_file_encoding(name: str, encoding: str) -> BuildError:
+    """A version file saved as UTF-16 or with a BOM."""
+    return BuildError(
+        f"Unable to read {name}.",
+        f"""\
+{name} is saved as {encoding}, which the build cannot read.
+
+Save it as plain UTF-8 without a byte-order mark (BOM). On Windows,
+`echo 3.14 > {name}` in PowerShell writes UTF-16: create the file with a
+text editor instead, or with `Set-Content -Encoding ascii`.""",
+    )
+
+
+def invalid_python_version_line(name: str, line: int, text: str) -> BuildError:
+    """A line of .python-version that is not a version."""
+    return BuildError(
+        f"Invalid Python version in {name}.",
+        f"""\
+{name}, line {line}, is not a Python version:
+    {_visible(text)[:100]}
+
+{_VERSION_FORMS}
+
+For example, to use the newest Python {EXAMPLE_MINOR}, make {name}
+contain exactly:
+    {EXAMPLE_MINOR}""",
+    )
+
+
+def no_version_in_python_version_file(name: str) -> BuildError:
+    """A .python-version that is empty or only comments."""
+    return BuildError(
+        f"No Python version found in {name}.",
+        f"""\
+{name} is empty or contains only comments.
+
+Put the app's Python version on a line of its own, without a '#' in front.
+For example, to use the newest Python {EXAMPLE_MINOR}:
+    {EXAMPLE_MINOR}
+
+Or delete {name} to use the newest Python this buildpack supports.""",
+    )
+
+
+def multiple_versions_in_python_version_file(
+    name: str, lines: Sequence[tuple[int, str]]
+) -> BuildError:
+    """A .python-version naming more than one version."""
+    listed = _quote(f"line {number}: {text}" for number, text in lines)
+    return BuildError(
+        f"Multiple Python versions found in {name}.",
+        f"""\
+{name} names more than one version:
+{listed}
+
+A Heroku app runs a single Python. Keep one of these lines and delete (or
+comment out with '#') the others.""",
+    )
+
+
+def invalid_runtime_txt(name: str, line: tuple[int, str] | None) -> BuildError:
+    """A runtime.txt that is not `python-3.X.Y`."""
+    where = (
+        f"{name}, line {line[0]}, reads:\n    {_visible(line[1])[:100]}"
+        if line
+        else f"{name} contains no version (or more than one line)."
+    )
+    return BuildError(
+        f"Invalid Python version in {name}.",
+        f"""\
+{where}
+
+runtime.txt must contain exactly one line of the form python-3.X.Y, for
+example:
+    python-{EXAMPLE_MINOR}.0
+
+runtime.txt is Heroku's older format. We recommend replacing it with a
+.python-version file containing just the minor version, for example:
+    {EXAMPLE_MINOR}""",
+    )
+
+
+def version_files_disagree(runtime_txt: str, python_version: str) -> BuildError:
+    """runtime.txt and .python-version ask for different versions."""
+    return BuildError(
+        "runtime.txt and .python-version disagree.",
+        f"""\
+runtime.txt asks for Python {runtime_txt} but .python-version asks for
+Python {python_version}.
+
+runtime.txt takes precedence (as on Heroku's own Python buildpack), so the
+.python-version file would be silently ignored. Delete runtime.txt and keep
+.python-version (recommended), or make both name the same version.""",
+    )
+
+
+def python_version_eol(request: VersionRequest) -> BuildError:
+    """Python 2.x, 3.9 and older."""
+    return BuildError(
+        f"Python {request} is end-of-life and not supported.",
+        f"""\
+{request.origin} asks for Python {request}, which no longer receives
+security fixes. Heroku publishes no runtime of it for current stacks.
+
+Upgrade the app to a supported Python (3.10 to 3.14) and update
+{request.origin}, for example to:
+    {EXAMPLE_MINOR}""",
+    )
+
+
+def python_version_unknown(request: VersionRequest) -> BuildError:
+    """A minor version newer than any this buildpack knows."""
+    return BuildError(
+        f"Python {request} is not a supported version.",
+        f"""\
+{request.origin} asks for Python {request}, which does not exist yet or is
+not supported by this buildpack. Supported versions are 3.10 to 3.14.
+
+Check the version for typos. If it is a new Python release, update the
+buildpack to a version that supports it.""",
+    )
+
+
+def python_version_not_available(request: VersionRequest, offered: Sequence[str]) -> BuildError:
+    """The runtime source does not publish the requested version."""
+    listed = ", ".join(offered[-12:]) if offered else "none"
+    return BuildError(
+        f"Python {request} is not available.",
+        f"""\
+{request.origin} asks for Python {request}, but the Python runtime source
+does not publish it for this stack and architecture.
+
+Available versions: {listed}
+
+Use one of them, or give just the minor version (for example
+{request.minor_version}) to get the newest available release of it.""",
+    )
+
+
+# --- Stack and runtime source ---------------------------------------------
+
+
+def stack_missing() -> BuildError:
+    """STACK is not set."""
+    return BuildError(
+        "The STACK environment variable is not set.",
+        """\
+Heroku sets STACK (heroku-22, heroku-24 or heroku-26) for every build. When
+running bin/compile yourself, set it too, for example:
+    STACK=heroku-24 bin/compile BUILD_DIR CACHE_DIR ENV_DIR""",
+    )
+
+
+def stack_unsupported(stack: str, supported: Sequence[str]) -> BuildError:
+    """A stack this buildpack has no runtime for."""
+    return BuildError(
+        f"The stack '{_visible(stack)[:40]}' is not supported.",
+        f"""\
+This buildpack supports the stacks: {", ".join(supported)}.
+
+Move the app to a supported stack, for example:
+    heroku stack:set heroku-24""",
+    )
+
+
+def arch_unsupported(machine: str) -> BuildError:
+    """A CPU architecture Heroku publishes no Python for."""
+    return BuildError(
+        f"The CPU architecture '{machine}' is not supported.",
+        "Heroku publishes Python runtimes for amd64 and arm64 only.",
+    )
+
+
+def arch_unsupported_on_stack(stack: str, arch: str) -> BuildError:
+    """arm64 on heroku-22."""
+    return BuildError(
+        f"{arch} is not supported on {stack}.",
+        f"Heroku publishes {arch} Python runtimes from heroku-24 on. Use heroku-24 or newer.",
+    )
+
+
+def runtime_source_unreachable(url: str, reason: str, attempts: int) -> BuildError:
+    """Network failure after retries."""
+    return BuildError(
+        "Unable to download the Python runtime.",
+        f"""\
+{url} could not be reached ({reason}), after {attempts} attempts.
+
+This is usually a temporary network problem: try the build again. If you set
+the PYTHON_RUNTIME_URL config var, check that its server is up and reachable
+from Heroku.""",
+    )
+
+
+def runtime_source_http_error(url: str, code: int) -> BuildError:
+    """An unexpected HTTP status from the runtime source."""
+    return BuildError(
+        "Unable to download the Python runtime.",
+        f"""\
+{url} answered with HTTP status {code}.
+
+If you set the PYTHON_RUNTIME_URL config var, check its value; otherwise try
+the build again later.""",
+    )
+
+
+def runtime_archive_missing(name: str, base_url: str) -> BuildError:
+    """404/403 for the archive itself."""
+    return BuildError(
+        "The Python runtime archive was not found.",
+        f"""\
+{name} does not exist at {base_url}.
+
+The requested Python version may not be published for this stack and
+architecture. Ask for just the minor version in .python-version (for example
+{EXAMPLE_MINOR}) to get the newest available release, and check the
+PYTHON_RUNTIME_URL config var if you set one.""",
+    )
+
+
+def runtime_archive_not_listed(name: str, base_url: str) -> BuildError:
+    """The archive is not in SHA256SUMS, so it cannot be verified."""
+    return BuildError(
+        "The Python runtime archive cannot be verified.",
+        f"""\
+{base_url}/SHA256SUMS does not list {name}, so its integrity cannot be
+checked, and the build refuses to use it.
+
+Ask the runtime source's owner to list it, or choose a listed version.""",
+    )
+
+
+def runtime_checksum_mismatch(name: str, expected: str, actual: str) -> BuildError:
+    """The downloaded archive does not match SHA256SUMS."""
+    return BuildError(
+        "The Python runtime archive failed its checksum.",
+        f"""\
+{name} does not match the sha256 checksum listed in SHA256SUMS:
+    expected {expected}
+    got      {actual}
+
+The download was corrupted or the archive was changed after its checksum was
+published. The build refuses to use it. Try the build again; if it fails the
+same way, report it to the runtime source's owner.""",
+    )
+
+
+def runtime_archive_unsafe(name: str, detail: str) -> BuildError:
+    """A tar member would land outside the install directory."""
+    return BuildError(
+        "The Python runtime archive is unsafe.",
+        f"""\
+{name} contains an entry that would be written outside the install
+directory, so the build refuses to unpack it:
+    {detail}
+
+A genuine runtime archive never does this. Check the PYTHON_RUNTIME_URL config
+var and where its archives come from.""",
+    )
+
+
+def runtime_archive_corrupt(name: str, detail: str) -> BuildError:
+    """Truncated or not a zstd tar."""
+    return BuildError(
+        "The Python runtime archive is damaged.",
+        f"""\
+{name} could not be unpacked:
+    {detail}
+
+The download may have been cut short. Try the build again.""",
+    )
+
+
+def runtime_broken(output_text: str) -> BuildError:
+    """The unpacked Python does not run."""
+    return BuildError(
+        "The installed Python does not run.",
+        f"""\
+The Python runtime was unpacked, but running it failed:
+{_quote(output_text.strip().splitlines()[-10:])}
+
+Check that PYTHON_RUNTIME_URL (if set) serves archives for this stack.""",
+    )
+
+
+def tarfile_filter_missing() -> BuildError:
+    """The build image's Python lacks tarfile's extraction filters."""
+    return BuildError(
+        "The build image's Python is too old to unpack archives safely.",
+        "tarfile extraction filters need Python 3.10.12, 3.11.4 or newer on the build image.",
+    )
+
+
+def zstd_missing() -> BuildError:
+    """No zstd on the build image."""
+    return BuildError(
+        "The zstd command was not found.",
+        "Heroku's build images include zstd; install it (apt-get install zstd) to build locally.",
+    )
+
+
+# --- uWSGI ------------------------------------------------------------------
+
+
+def uwsgi_version_not_found(version: str, origin: str) -> BuildError:
+    """The app pins a uWSGI version that PyPI does not have."""
+    return BuildError(
+        f"uWSGI {version} does not exist.",
+        f"""\
+{origin} pins uwsgi=={version}, but no such release was found on the
+package index.
+
+Check the version number, or remove the pin to use the uWSGI version this
+buildpack is tested with.""",
+    )
+
+
+def uwsgi_hash_mismatch(version: str) -> BuildError:
+    """The uWSGI sdist does not match vendor/uwsgi.txt."""
+    return BuildError(
+        f"The uWSGI {version} download failed its checksum.",
+        """\
+The source archive downloaded from the package index does not match the
+sha256 recorded in the buildpack's vendor/uwsgi.txt, so it was not used.
+Try the build again; if it keeps failing, the index or a proxy is serving
+a modified file.""",
+    )
+
+
+def uwsgi_compile_failed(version: str, tail: Sequence[str]) -> BuildError:
+    """The C build of uWSGI failed."""
+    return BuildError(
+        f"uWSGI {version} failed to compile.",
+        f"""\
+The last lines of the compiler's output:
+{_quote(tail)}
+
+If the app pins an old uWSGI, it may not build with this Python: remove the
+pin or choose a newer release.""",
+    )
+
+
+# --- App and dependencies ---------------------------------------------------
+
+
+def config_var_unreadable(name: str, kind: str) -> BuildError:
+    """A config var file in ENV_DIR that cannot be read as UTF-8."""
+    return BuildError(
+        f"The config var {name} could not be read.",
+        f"""\
+Reading the config var {name} failed ({kind}). Config vars must be UTF-8
+text. Set it again with:
+    heroku config:set {name}=...""",
+    )
+
+
+def committed_runtime(path: str) -> BuildError:
+    """The app's repository contains .heroku/python."""
+    return BuildError(
+        f"The app contains a '{path}' directory.",
+        f"""\
+'{path}' is where the buildpack installs Python, but the app's source
+already has one (probably committed by mistake).
+
+Remove it from the repository and add it to .gitignore:
+    git rm -r --cached {path}
+    echo {path} >> .gitignore""",
+    )
+
+
+def pip_install_failed(requirements: str, tail: Sequence[str]) -> BuildError:
+    """pip failed while installing the app's requirements."""
+    return BuildError(
+        f"Unable to install the packages in {requirements}.",
+        f"""\
+pip failed. Its last lines of output:
+{_quote(tail[-20:])}
+
+Check {requirements} for typos, versions that do not exist, or
+conflicting pins, then push again.""",
+    )
+
+
+def internal(message: str) -> BuildError:
+    """A bug in the buildpack rather than in the app."""
+    return BuildError(
+        "The buildpack hit an internal error.",
+        f"""\
+{message}
+
+This is a bug in the buildpack, not in your app. Please report it with
+this build log.""",
+    )
+
+
+# --- Warnings ---------------------------------------------------------------
+
+
+def fallback_app_warning() -> tuple[str, str]:
+    """No entry point found: the werkzeug test app is served instead."""
+    return (
+        "No WSGI app found; serving werkzeug's test app.",
+        """\
+The app has no uwsgi.ini, no UWSGI_MODULE config var, and no wsgi.py, app.py
+or Django project the buildpack could find, so the dyno will serve
+werkzeug.testapp:test_app, a demo page, instead of your app.
+
+To serve your app, do one of:
+  - set the entry point (module:callable):
+        heroku config:set UWSGI_MODULE=myapp.wsgi:application
+  - add a wsgi.py that defines `application`, or
+  - commit a uwsgi.ini with a `module = ...` line.""",
+    )

@@ -1,0 +1,141 @@
+"""Build log output in Heroku's style.
+
+Everything the buildpack prints goes to stdout. Heroku shows stdout and stderr
+interleaved in the build log, but heroku-buildpack-testrunner's
+`assertCapturedSuccess` and `assertCapturedError` insist that stderr stays empty,
+and a user reading a log cannot tell the two apart anyway. So tools we run
+(pip, the uWSGI compiler) have their stderr folded into stdout and indented like
+any other detail line.
+
+Heroku's conventions, which the platform's own buildpacks follow:
+
+    -----> A step
+           detail, indented seven spaces
+     !     An error or warning block, every line prefixed like this
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+
+INDENT = " " * 7
+ERROR_PREFIX = " !     "
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def step(message: str) -> None:
+    """Start a new build step: `-----> message`."""
+    _write(f"-----> {message}\n")
+
+
+def detail(message: str = "") -> None:
+    """Print detail lines under the current step, indented seven spaces."""
+    for line in message.splitlines() or [""]:
+        _write(f"{INDENT}{line}".rstrip() + "\n")
+
+
+def _block(title: str, body: str) -> None:
+    _write("\n")
+    lines = [title, "", *body.strip("\n").splitlines()]
+    for line in lines:
+        _write(f"{ERROR_PREFIX}{line}".rstrip() + "\n")
+    _write("\n")
+
+
+def warning(title: str, body: str) -> None:
+    """Print a warning block (the build goes on)."""
+    _block(f"Warning: {title}", body)
+
+
+def error(title: str, body: str) -> None:
+    """Print an error block (the caller then exits 1)."""
+    _block(f"Error: {title}", body)
+
+
+class CommandFailed(Exception):
+    """A command run by `run` exited non-zero. `tail` holds its last lines."""
+
+    def __init__(self, argv: Sequence[str], returncode: int, tail: list[str]) -> None:
+        super().__init__(f"{argv[0]} exited with status {returncode}")
+        self.argv = list(argv)
+        self.returncode = returncode
+        self.tail = tail
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    echo: bool = True,
+    log_path: str | None = None,
+    filter_line: callable | None = None,  # type: ignore[valid-type]
+    tail_lines: int = 30,
+) -> list[str]:
+    """Run a command, streaming its combined output as indented detail lines.
+
+    With `echo=False` the output is not shown (only kept for error messages and
+    in `log_path`). Returns the last `tail_lines` lines; raises `CommandFailed`
+    with them when the command fails, so the caller can show the user the part
+    of the log that matters.
+    """
+    tail: deque[str] = deque(maxlen=tail_lines)
+    log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+        )
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if log:
+                log.write(line + "\n")
+            tail.append(line)
+            if echo and (filter_line is None or filter_line(line)):
+                detail(line)
+        returncode = proc.wait()
+    finally:
+        if log:
+            log.close()
+    if returncode != 0:
+        raise CommandFailed(argv, returncode, list(tail))
+    return list(tail)
+
+
+class Timer:
+    """Measures a step so the log (and later `bin/report`) can quote durations."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the timer started."""
+        return time.monotonic() - self.started
+
+    def __str__(self) -> str:
+        return f"{self.elapsed:.1f}s"
+
+
+def indent_all(lines: Iterable[str]) -> str:
+    """Join lines for use inside an error block body."""
+    return "\n".join(f"  {line}" for line in lines)
+
+
+def stdout_is_terminal() -> bool:
+    """True when the log goes to a terminal (only used to tune verbosity)."""
+    return os.isatty(sys.stdout.fileno())

@@ -1,0 +1,209 @@
+"""Compiling uWSGI once per (uWSGI version, Python, stack, architecture, options).
+
+uWSGI ships on PyPI as an sdist only, so `pip install uwsgi` compiles it: about
+half a minute of C on a build dyno, on every build whose pip cache missed, and
+then once more whenever pip decides to. We take that work off pip's hands:
+
+1. `pip wheel` builds a wheel of the sdist pinned (with its sha256) in
+   `vendor/uwsgi.txt`, or of the version the app pins with `uwsgi==X`.
+2. The wheel is kept in the build cache under a key of everything that makes the
+   binary what it is. Same key next build: installed as is, no compiler runs.
+   Changed key: rebuilt, and the log says which part changed.
+3. It is installed into the app's Python before requirements.txt, so when the
+   app lists `uwsgi` pip finds it already satisfied and compiles nothing.
+
+Linking against Heroku's runtime needs care. uWSGI's python plugin links
+`-lpython3.X` from `sysconfig`'s LIBDIR and bakes that directory into the binary
+as its rpath, but LIBDIR points at the prefix the runtime was *built* under
+(absent here), and the real directory is inside the temporary build dir (absent
+at run time). We set `UWSGI_PYTHON_NOLIB` (a switch of uWSGI's own build) and
+give the linker the real directory plus an rpath of `$ORIGIN/../lib`: the binary
+lives in `.heroku/python/bin`, so it finds libpython wherever the slug is moved,
+with or without LD_LIBRARY_PATH, and never looks in a directory that does not
+belong to the app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import errors, output
+from .cache import CacheEntry
+
+# Part of the cache key: change it whenever the flags below change.
+BUILD_OPTIONS = "profile=default;python-nolib;rpath=$ORIGIN/../lib"
+
+_PIN_RE = re.compile(r"^\s*uwsgi\s*(?:\[[^\]]*\])?\s*===?\s*([0-9][0-9A-Za-z.+!-]*)", re.IGNORECASE)
+_LOCK_RE = re.compile(r"^uwsgi==(\S+)\s*\\?\s*$", re.IGNORECASE)
+_HASH_RE = re.compile(r"--hash=sha256:([0-9a-f]{64})")
+
+
+@dataclass(frozen=True)
+class UwsgiSpec:
+    """Which uWSGI to build and why."""
+
+    version: str
+    origin: str  # "vendor/uwsgi.txt" or "requirements.txt"
+    sha256: str | None  # known for the vendored pin
+
+
+def vendored(vendor_dir: Path) -> UwsgiSpec:
+    """The buildpack's own pin, from the pip-compile lock in vendor/uwsgi.txt."""
+    lock = vendor_dir / "uwsgi.txt"
+    version = sha = None
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        match = _LOCK_RE.match(line.strip())
+        if match:
+            version = match.group(1)
+        hashed = _HASH_RE.search(line)
+        if hashed and version and sha is None:
+            sha = hashed.group(1)
+    if not version or not sha:
+        raise errors.internal(f"{lock} has no hashed uwsgi pin")
+    return UwsgiSpec(version=version, origin="vendor/uwsgi.txt", sha256=sha)
+
+
+def pinned_by_app(requirements: Path) -> str | None:
+    """The version of an exact `uwsgi==X` pin in requirements.txt, if any."""
+    if not requirements.is_file():
+        return None
+    for line in requirements.read_text(encoding="utf-8", errors="replace").splitlines():
+        match = _PIN_RE.match(line.split("#", 1)[0])
+        if match:
+            return match.group(1)
+    return None
+
+
+def choose(vendor_dir: Path, requirements: Path) -> UwsgiSpec:
+    """The app's own exact pin wins over the buildpack's."""
+    ours = vendored(vendor_dir)
+    theirs = pinned_by_app(requirements)
+    if theirs and theirs != ours.version:
+        return UwsgiSpec(version=theirs, origin=requirements.name, sha256=None)
+    return ours
+
+
+def cache_key(spec: UwsgiSpec, python_version: str, stack: str, arch: str) -> dict[str, str]:
+    """Everything the compiled binary depends on."""
+    return {
+        "uwsgi": spec.version,
+        "python": python_version,
+        "stack": stack,
+        "arch": arch,
+        "build_options": BUILD_OPTIONS,
+    }
+
+
+def cpu_count() -> int:
+    """CPUs this process may use (the build dyno's share, not the host's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def compile_wheel(
+    spec: UwsgiSpec,
+    vendor_dir: Path,
+    prefix: Path,
+    python_minor: str,
+    env: dict[str, str],
+    out_dir: Path,
+) -> Path:
+    """Build the uWSGI wheel with the app's Python; return its path."""
+    python = str(prefix / "bin" / "python3")
+    libdir = prefix / "lib"
+    abiflags = subprocess.run(
+        [python, "-c", "import sys; print(sys.abiflags)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    build_env = {
+        **env,
+        "UWSGI_PYTHON_NOLIB": "1",
+        # The backslash survives into uwsgiconfig's shell link line as a literal $ORIGIN.
+        "LDFLAGS": " ".join(
+            [
+                f"-L{libdir}",
+                r"-Wl,-rpath,\$ORIGIN/../lib",
+                "-Wl,--no-as-needed",
+                f"-lpython{python_minor}{abiflags}",
+                "-Wl,--as-needed",
+            ]
+        ),
+        "CPUCOUNT": str(cpu_count()),
+        "UWSGI_PROFILE": "default",
+    }
+    # --no-cache-dir: pip's wheel cache is keyed by the `cp3X` tag only, and would
+    # hand back a binary built against another patch release of the same minor.
+    argv = [python, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-w", str(out_dir)]
+    if spec.sha256:
+        argv += ["--require-hashes", "-r", str(vendor_dir / "uwsgi.txt")]
+    else:
+        argv += ["--no-binary", "uwsgi", f"uwsgi=={spec.version}"]
+    with tempfile.NamedTemporaryFile(prefix="uwsgi-build-", suffix=".log", delete=False) as log:
+        log_path = log.name
+    try:
+        output.run(argv, env=build_env, echo=False, log_path=log_path, tail_lines=25)
+    except output.CommandFailed as exc:
+        text = Path(log_path).read_text(encoding="utf-8", errors="replace")
+        if "No matching distribution found" in text or "Could not find a version" in text:
+            raise errors.uwsgi_version_not_found(spec.version, spec.origin) from None
+        if "THESE PACKAGES DO NOT MATCH THE HASHES" in text:
+            raise errors.uwsgi_hash_mismatch(spec.version) from None
+        raise errors.uwsgi_compile_failed(spec.version, exc.tail) from None
+    finally:
+        os.unlink(log_path)
+    wheels = sorted(out_dir.glob("uwsgi-*.whl")) + sorted(out_dir.glob("uWSGI-*.whl"))
+    if not wheels:
+        raise errors.internal("pip wheel produced no uWSGI wheel")
+    return wheels[0]
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ensure_wheel(
+    entry: CacheEntry,
+    spec: UwsgiSpec,
+    key: dict[str, str],
+    vendor_dir: Path,
+    prefix: Path,
+    python_minor: str,
+    env: dict[str, str],
+) -> tuple[Path, bool]:
+    """Return the cached wheel for `key`, compiling it first if needed.
+
+    The second value says whether a compile happened.
+    """
+    reusable, reason = entry.check(key)
+    if reusable:
+        wheels = sorted(entry.data.glob("*.whl"))
+        meta = entry.metadata() or {}
+        if len(wheels) == 1 and sha256_of(wheels[0]) == meta.get("wheel_sha256"):
+            output.detail(f"uWSGI {spec.version}: reusing cached binary ({reason})")
+            return wheels[0], False
+        reason = "cached binary failed its checksum"
+    output.detail(f"uWSGI {spec.version}: compiling ({reason})")
+    output.detail(f"Compiling on {cpu_count()} cores; this takes about a minute...")
+    timer = output.Timer()
+    with tempfile.TemporaryDirectory(prefix="uwsgi-bp-wheel-") as tmp:
+        wheel = compile_wheel(spec, vendor_dir, prefix, python_minor, env, Path(tmp))
+        entry.store_file(wheel, {**key, "wheel_sha256": sha256_of(wheel)})
+    output.detail(f"Compiled uWSGI {spec.version} in {timer}")
+    wheels = sorted(entry.data.glob("*.whl"))
+    return wheels[0], True
