@@ -230,7 +230,7 @@ def extract(archive: Path, dest: Path) -> None:
         assert proc.stdout is not None
         try:
             with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
-                tar.extractall(dest, filter="data")
+                tar.extractall(dest, filter=_strict_data_filter)
         except tarfile.FilterError as exc:
             proc.kill()
             raise errors.runtime_archive_unsafe(archive.name, str(exc)) from None
@@ -240,6 +240,17 @@ def extract(archive: Path, dest: Path) -> None:
         stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
         if proc.wait() != 0:
             raise errors.runtime_archive_corrupt(archive.name, stderr.strip() or "zstd failed")
+
+
+def _strict_data_filter(member: tarfile.TarInfo, dest_path: str) -> tarfile.TarInfo | None:
+    """tarfile's `data` filter, but refusing absolute names instead of rewriting them.
+
+    The stock filter quietly strips a leading `/`; an archive carrying one is not
+    a genuine runtime archive, so we would rather stop than guess.
+    """
+    if member.name.startswith("/"):
+        raise tarfile.AbsolutePathError(member)
+    return tarfile.data_filter(member, dest_path)
 
 
 def install(source: RuntimeSource, version: str, plat: Platform, prefix: Path) -> None:
