@@ -1,0 +1,207 @@
+#!/bin/sh
+# bin/compile: build real apps with real CPython runtimes, a real uWSGI compile
+# and real packages from the index, then serve them from a moved slug.
+# shellcheck source=testrunner/lib/test_utils.sh
+. "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
+# shellcheck source=helpers.sh
+. "${BUILDPACK_HOME}/test/helpers.sh"
+
+oneTimeSetUp() {
+	TEST_SUITE_CACHE="$(mktemp -d "${SHUNIT_TMPDIR}/test_suite_cache.XXXX")"
+	start_runtime_mirror
+	PY312=$(mirror_version_of 3.12)
+	PY313=$(mirror_version_of 3.13)
+}
+
+oneTimeTearDown() {
+	stop_runtime_mirror
+	rm -rf "${TEST_SUITE_CACHE}"
+}
+
+uwsgi_md5() {
+	md5sum "$1/.heroku/python/bin/uwsgi" | cut -d' ' -f1
+}
+
+testSeedAppBuildsWithAnEmptyCacheAndServesFromAMovedSlug() {
+	use_fixture seed-app
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	compile
+	assertBuilt
+	assertCaptured "Using Python ${PY312} (from .python-version: 3.12)"
+	assertCaptured "uWSGI 2.0.31: compiling (nothing cached yet)"
+	assertCaptured "Requirement already satisfied: uwsgi==2.0.31"
+	assertNotCaptured "Building wheel for uwsgi"
+	assertCaptured "Using the app's own uwsgi.ini"
+	assertCaptured "-----> Done in"
+	move_slug
+	assertFalse "the build dir is gone" "[ -e '${BUILD_DIR}' ]"
+	assertServes "${PY312}" /
+	assertFileContains "the werkzeug test page" "WSGI Information" "${BODY_FILE}"
+}
+
+testWsgiPyAppIsServedThroughTheDefaultConfig() {
+	use_fixture wsgi-app
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Using Python ${PY313} (no .python-version or runtime.txt; the newest supported version)"
+	assertCaptured "Wrote a default uwsgi.ini serving wsgi:application (wsgi.py defines \`application\`)"
+	assertCaptured "Wrote a default Procfile: web: uwsgi uwsgi.ini"
+	assertFileContains "web: uwsgi uwsgi.ini" "${BUILD_DIR}/Procfile"
+	assertFileContains "die-on-term = true" "${BUILD_DIR}/uwsgi.ini"
+	assertFileContains "http-socket = :\$(PORT)" "${BUILD_DIR}/uwsgi.ini"
+	move_slug
+	assertServes "Hello from wsgi.py on Python ${PY313}" /
+	assertFileContains "workers from WEB_CONCURRENCY" "spawned uWSGI worker 2" "${DYNO_LOG}"
+}
+
+testWebConcurrencyConfigVarSetsTheProcessCount() {
+	use_fixture wsgi-app
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	move_slug
+	assertServes "Hello from wsgi.py" / WEB_CONCURRENCY=1
+	assertFileContains "spawned uWSGI worker 1" "${DYNO_LOG}"
+	assertFileNotContains "spawned uWSGI worker 2" "${DYNO_LOG}"
+}
+
+testUwsgiModuleConfigVarPicksTheApp() {
+	use_fixture wsgi-app
+	echo "werkzeug.testapp:test_app" >"${ENV_DIR}/UWSGI_MODULE"
+	echo "werkzeug==3.1.9" >>"${BUILD_DIR}/requirements.txt"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "serving werkzeug.testapp:test_app (from the UWSGI_MODULE config var)"
+	move_slug
+	assertServes "WSGI Information" / UWSGI_MODULE=werkzeug.testapp:test_app
+}
+
+testAppWithoutEntryPointGetsTheSeedAppAndAWarning() {
+	echo "six==1.16.0" >"${BUILD_DIR}/requirements.txt"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured " !     Warning: No WSGI app found; serving werkzeug's test app."
+	assertCaptured "heroku config:set UWSGI_MODULE="
+	move_slug
+	assertServes "WSGI Information" /
+}
+
+testWarmRebuildReusesTheIdenticalUwsgiBinary() {
+	use_fixture wsgi-app
+	echo "3.13" >"${BUILD_DIR}/.python-version"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	first=$(uwsgi_md5 "${BUILD_DIR}")
+	rm -rf "${BUILD_DIR}" && mkdir -p "${BUILD_DIR}"
+	use_fixture wsgi-app
+	echo "3.13" >"${BUILD_DIR}/.python-version"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "uWSGI 2.0.31: reusing cached binary"
+	assertNotCaptured "compiling"
+	assertCaptured "Python and installed packages: reusing cache"
+	assertEquals "the same uwsgi binary" "${first}" "$(uwsgi_md5 "${BUILD_DIR}")"
+}
+
+testPythonMinorChangeRecompilesAndSaysWhy() {
+	use_fixture wsgi-app
+	echo "3.13" >"${BUILD_DIR}/.python-version"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	rm -rf "${BUILD_DIR}" && mkdir -p "${BUILD_DIR}"
+	use_fixture wsgi-app
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "uWSGI 2.0.31: compiling (Python ${PY313} -> ${PY312})"
+	assertCaptured "Python and installed packages: discarding cache (Python ${PY313} -> ${PY312})"
+	move_slug
+	assertServes "on Python ${PY312}" /
+}
+
+# The mirror holds one patch release per minor version, so an older patch build
+# is represented by the cache an earlier build of it would have left: same
+# entries, with the metadata naming the older patch.
+testPythonPatchChangeRecompilesAndSaysWhy() {
+	use_fixture wsgi-app
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	older="${PY312%.*}.0"
+	for entry in uwsgi python; do
+		meta="${TEST_SUITE_CACHE}/uwsgi-buildpack/${entry}/metadata.json"
+		sed -i "s/\"python\": \"${PY312}\"/\"python\": \"${older}\"/" "${meta}"
+		assertFileContains "\"python\": \"${older}\"" "${meta}"
+	done
+	rm -rf "${BUILD_DIR}" && mkdir -p "${BUILD_DIR}"
+	use_fixture wsgi-app
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "uWSGI 2.0.31: compiling (Python ${older} -> ${PY312})"
+	assertCaptured "discarding cache (Python ${older} -> ${PY312})"
+}
+
+testAppPinnedUwsgiVersionWins() {
+	use_fixture wsgi-app
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	echo "uWSGI==2.0.30" >>"${BUILD_DIR}/requirements.txt"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Using uWSGI 2.0.30, as pinned in requirements.txt"
+	assertCaptured "uWSGI 2.0.30: compiling (uWSGI 2.0.31 -> 2.0.30)"
+	assertCaptured "Requirement already satisfied: uWSGI==2.0.30"
+	move_slug
+	assertEquals "2.0.30" "$("${SLUG_DIR}/.heroku/python/bin/uwsgi" --version)"
+}
+
+testSlugIsRelocatableAndSetsTheRuntimeEnvironment() {
+	use_fixture wsgi-app
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	built_at="${BUILD_DIR}"
+	assertTrue "export file for later buildpacks" "[ -f '${BUILDPACK_HOME}/export' ]"
+	assertFileContains "${BUILDPACK_HOME}/export" "${built_at}/.heroku/python/bin"
+	move_slug
+	assertEquals "no file in the slug's bin/ names the build dir" "" \
+		"$(grep -rl --binary-files=text "${built_at}" "${SLUG_DIR}/.heroku/python/bin" || true)"
+	# shellcheck disable=SC2016 # expanded by the dyno's shell
+	out=$(env -i HOME="${SLUG_DIR}" PATH=/usr/bin:/bin bash -c '
+		cd "$HOME" && for f in .profile.d/*.sh; do . "$f"; done
+		echo "concurrency=${WEB_CONCURRENCY} unbuffered=${PYTHONUNBUFFERED} lang=${LANG}"
+		pip --version
+		python -c "import sys; print(\"prefix\", sys.prefix)"
+	' 2>&1)
+	assertContains "concurrency=" "${out}"
+	assertContains "unbuffered=true" "${out}"
+	assertContains "lang=C.UTF-8" "${out}"
+	assertContains "console script runs" "from ${SLUG_DIR}/.heroku/python/lib/python3.12/site-packages/pip" "${out}"
+	assertContains "prefix ${SLUG_DIR}/.heroku/python" "${out}"
+	assertEquals "uwsgi finds libpython without LD_LIBRARY_PATH" "2.0.31" \
+		"$(env -i "${SLUG_DIR}/.heroku/python/bin/uwsgi" --version)"
+}
+
+testBuildWritesNothingOutsideBuildCacheAndTemp() {
+	use_fixture wsgi-app
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	home="${OUTPUT_DIR}/home"
+	mkdir -p "${home}"
+	capture env HOME="${home}" "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}"
+	assertBuilt
+	assertEquals "HOME untouched" "" "$(ls -A "${home}")"
+}
+
+testInvalidPythonVersionFailsWithAnErrorBlock() {
+	use_fixture wsgi-app
+	printf '3.12.x\n' >"${BUILD_DIR}/.python-version"
+	compile
+	assertCapturedError 1 " !     Error: Invalid Python version in .python-version."
+	assertCaptured ".python-version, line 1, is not a Python version:"
+	assertNotCaptured "Traceback"
+}
+
+testUnsupportedStackFails() {
+	use_fixture wsgi-app
+	capture env STACK=cedar-14 "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${CACHE_DIR}" "${ENV_DIR}"
+	assertCapturedError 1 "The stack 'cedar-14' is not supported."
+}
