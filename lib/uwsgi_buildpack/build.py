@@ -55,8 +55,9 @@ def _origin_text(request: python_version.VersionRequest) -> str:
 class Build:
     """One run of bin/compile."""
 
-    def __init__(self, build_dir: Path, cache_dir: Path, env_dir_path: Path | None,
-                 buildpack_dir: Path) -> None:
+    def __init__(
+        self, build_dir: Path, cache_dir: Path, env_dir_path: Path | None, buildpack_dir: Path
+    ) -> None:
         self.build_dir = build_dir
         self.cache_dir = cache_dir
         self.env_dir = env_dir_path
@@ -125,13 +126,16 @@ class Build:
             env = runtime.python_env(self.prefix, {**os.environ, **config})
             actual = runtime.python_runtime_version(self.prefix, env)
             if actual != version:
-                raise errors.runtime_broken(f"expected Python {version}, the archive holds {actual}")
+                raise errors.runtime_broken(
+                    f"expected Python {version}, the archive holds {actual}"
+                )
             runtime.bootstrap_pip(self.prefix, env)
             output.detail(f"Installed Python {version} and pip in {timer}")
         return version, minor
 
-    def _install_uwsgi(self, version: str, minor: str, plat: runtime.Platform,
-                       env: dict[str, str]) -> None:
+    def _install_uwsgi(
+        self, version: str, minor: str, plat: runtime.Platform, env: dict[str, str]
+    ) -> None:
         output.step("uWSGI")
         requirements = self.build_dir / "requirements.txt"
         spec = uwsgi_build.choose(self.vendor_dir, requirements)
@@ -174,8 +178,13 @@ class Build:
             uwsgi_config.write_default_procfile(self.build_dir)
             output.detail(f"Wrote a default Procfile: web: {uwsgi_config.PROCFILE_WEB}")
 
-    def _finish(self, version: str, minor: str, plat: runtime.Platform,
-                before: list[tuple[str, int, int]] | None) -> None:
+    def _finish(
+        self,
+        version: str,
+        minor: str,
+        plat: runtime.Platform,
+        before: list[tuple[str, int, int]] | None,
+    ) -> None:
         relocate.rewrite_shebangs(self.prefix)
         profile.write_profile_d(self.build_dir)
         profile.write_export(self.buildpack_dir, self.build_dir)

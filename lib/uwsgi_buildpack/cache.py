@@ -113,10 +113,7 @@ class CacheEntry:
 
     def discard(self) -> None:
         """Remove the entry (metadata first, so a half-removed entry reads as absent)."""
-        try:
-            self.metadata_path.unlink()
-        except FileNotFoundError:
-            pass
+        self.metadata_path.unlink(missing_ok=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
 

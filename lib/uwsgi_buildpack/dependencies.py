@@ -34,14 +34,24 @@ def _interesting(line: str) -> bool:
 def install_wheel(prefix: Path, wheel: Path, env: dict[str, str]) -> None:
     """Install one wheel file, replacing an installed copy of the same project."""
     output.run(
-        [str(prefix / "bin" / "python3"), "-m", "pip", "install", "--no-deps",
-         "--force-reinstall", "--no-index", str(wheel)],
+        [
+            str(prefix / "bin" / "python3"),
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--force-reinstall",
+            "--no-index",
+            str(wheel),
+        ],
         env=env,
         echo=False,
     )
 
 
-def install_requirements(prefix: Path, requirements: Path, build_dir: Path, env: dict[str, str]) -> None:
+def install_requirements(
+    prefix: Path, requirements: Path, build_dir: Path, env: dict[str, str]
+) -> None:
     """`pip install -r requirements.txt`, run from the app's directory."""
     argv = [
         str(prefix / "bin" / "python3"),
@@ -62,8 +72,16 @@ def install_requirements(prefix: Path, requirements: Path, build_dir: Path, env:
 
 def install_locked(prefix: Path, lock: Path, env: dict[str, str]) -> None:
     """Install a hash-pinned lock shipped with the buildpack (vendor/*.txt)."""
-    argv = [str(prefix / "bin" / "python3"), "-m", "pip", "install", "--require-hashes",
-            "--no-deps", "--requirement", str(lock)]
+    argv = [
+        str(prefix / "bin" / "python3"),
+        "-m",
+        "pip",
+        "install",
+        "--require-hashes",
+        "--no-deps",
+        "--requirement",
+        str(lock),
+    ]
     try:
         output.run(argv, env=env, echo=False, tail_lines=40)
     except output.CommandFailed as exc:

@@ -33,7 +33,9 @@ def _quote(lines: Iterable[str]) -> str:
 
 def _visible(text: str) -> str:
     """Show invisible and control characters so the user can see what is wrong."""
-    return "".join(ch if ch.isprintable() or ch == " " else "\N{REPLACEMENT CHARACTER}" for ch in text)
+    return "".join(
+        ch if ch.isprintable() or ch == " " else "\N{REPLACEMENT CHARACTER}" for ch in text
+    )
 
 
 _VERSION_FORMS = f"""\

@@ -16,12 +16,11 @@ Heroku's conventions, which the platform's own buildpacks follow:
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 INDENT = " " * 7
 ERROR_PREFIX = " !     "
@@ -78,7 +77,7 @@ def run(
     cwd: str | None = None,
     echo: bool = True,
     log_path: str | None = None,
-    filter_line: callable | None = None,  # type: ignore[valid-type]
+    filter_line: Callable[[str], bool] | None = None,
     tail_lines: int = 30,
 ) -> list[str]:
     """Run a command, streaming its combined output as indented detail lines.
@@ -129,13 +128,3 @@ class Timer:
 
     def __str__(self) -> str:
         return f"{self.elapsed:.1f}s"
-
-
-def indent_all(lines: Iterable[str]) -> str:
-    """Join lines for use inside an error block body."""
-    return "\n".join(f"  {line}" for line in lines)
-
-
-def stdout_is_terminal() -> bool:
-    """True when the log goes to a terminal (only used to tune verbosity)."""
-    return os.isatty(sys.stdout.fileno())

@@ -64,7 +64,7 @@ def write_export(buildpack_dir: Path, build_dir: Path) -> Path | None:
     """Write `BUILDPACK_DIR/export` for later buildpacks; skipped if read-only."""
     prefix = build_dir / ".heroku" / "python"
     lines = [
-        f"export PATH={shlex.quote(str(prefix / 'bin'))}:\"$PATH\"",
+        f'export PATH={shlex.quote(str(prefix / "bin"))}:"$PATH"',
         f"export LD_LIBRARY_PATH={shlex.quote(str(prefix / 'lib'))}"
         '"${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"',
         'export PYTHONUNBUFFERED="${PYTHONUNBUFFERED:-true}"',

@@ -274,7 +274,9 @@ def python_env(prefix: Path, base: dict[str, str] | None = None) -> dict[str, st
     for name in ("PYTHONHOME", "PYTHONPATH", "VIRTUAL_ENV", "PYTHONSTARTUP", "PYTHONUSERBASE"):
         env.pop(name, None)
     lib = str(prefix / "lib")
-    env["LD_LIBRARY_PATH"] = lib + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+    env["LD_LIBRARY_PATH"] = lib + (
+        ":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else ""
+    )
     env["PATH"] = str(prefix / "bin") + os.pathsep + env.get("PATH", "")
     env["PYTHONNOUSERSITE"] = "1"
     env.setdefault("LANG", "C.UTF-8")
@@ -293,7 +295,11 @@ def bootstrap_pip(prefix: Path, env: dict[str, str]) -> None:
 def python_runtime_version(prefix: Path, env: dict[str, str]) -> str:
     """Ask the installed Python for its exact version."""
     result = subprocess.run(
-        [str(prefix / "bin" / "python3"), "-c", "import platform; print(platform.python_version())"],
+        [
+            str(prefix / "bin" / "python3"),
+            "-c",
+            "import platform; print(platform.python_version())",
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -302,4 +308,3 @@ def python_runtime_version(prefix: Path, env: dict[str, str]) -> str:
     if result.returncode != 0:
         raise errors.runtime_broken(result.stdout + result.stderr)
     return result.stdout.strip()
-

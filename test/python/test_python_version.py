@@ -71,7 +71,9 @@ def test_runtime_txt(tmp_path, content):
     assert request.origin == "runtime.txt"
 
 
-@pytest.mark.parametrize("content", ["python3.12\n", "3.12.1\n", "python-3.12.1 python-3.13.0\n", ""])
+@pytest.mark.parametrize(
+    "content", ["python3.12\n", "3.12.1\n", "python-3.12.1 python-3.13.0\n", ""]
+)
 def test_bad_runtime_txt(tmp_path, content):
     with pytest.raises(errors.BuildError) as caught:
         parse_runtime_txt(write(tmp_path, "runtime.txt", content))

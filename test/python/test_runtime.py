@@ -15,7 +15,9 @@ from uwsgi_buildpack import errors, runtime
 PLAT = runtime.Platform(stack="heroku-24", ubuntu="24.04", arch="amd64")
 
 
-def make_archive(path: Path, members: dict[str, bytes], symlinks: dict[str, str] | None = None) -> Path:
+def make_archive(
+    path: Path, members: dict[str, bytes], symlinks: dict[str, str] | None = None
+) -> Path:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for name, data in members.items():
@@ -61,10 +63,14 @@ def test_available_versions_come_from_sha256sums():
     source = runtime.RuntimeSource(
         "http://x",
         runtime.parse_checksums(
-            "a" * 64 + "  python-3.12.1-ubuntu-24.04-amd64.tar.zst\n"
-            + "b" * 64 + "  python-3.12.7-ubuntu-24.04-amd64.tar.zst\n"
-            + "c" * 64 + "  python-3.13.0-ubuntu-22.04-amd64.tar.zst\n"
-            + "d" * 64 + "  python-3.13.0-ubuntu-24.04-arm64.tar.zst\n"
+            "a" * 64
+            + "  python-3.12.1-ubuntu-24.04-amd64.tar.zst\n"
+            + "b" * 64
+            + "  python-3.12.7-ubuntu-24.04-amd64.tar.zst\n"
+            + "c" * 64
+            + "  python-3.13.0-ubuntu-22.04-amd64.tar.zst\n"
+            + "d" * 64
+            + "  python-3.13.0-ubuntu-24.04-arm64.tar.zst\n"
         ),
     )
     assert source.available(PLAT) == {"3.12": ["3.12.1", "3.12.7"]}
@@ -107,9 +113,7 @@ def test_missing_archive_is_a_clear_error(server, tmp_path):
         runtime.install(runtime.open_source(url), "3.12.1", PLAT, tmp_path / "p")
 
 
-@pytest.mark.parametrize(
-    "member", ["../escape", "/abs/escape", "bin/../../escape"]
-)
+@pytest.mark.parametrize("member", ["../escape", "/abs/escape", "bin/../../escape"])
 def test_members_escaping_the_prefix_are_refused(tmp_path, member):
     archive = make_archive(tmp_path / "evil.tar.zst", {"bin/python3": b"x", member: b"evil"})
     with pytest.raises(errors.BuildError, match="unsafe"):
