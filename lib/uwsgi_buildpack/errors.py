@@ -10,10 +10,12 @@ elsewhere only decides *when* to raise them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .python_version import VersionRequest
+    from .uwsgi_ini_check import Option
 
 EXAMPLE_MINOR = "3.14"
 
@@ -443,6 +445,207 @@ def internal(message: str) -> BuildError:
 
 This is a bug in the buildpack, not in your app. Please report it with
 this build log.""",
+    )
+
+
+# --- The app's own uwsgi.ini ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the user should know about their uwsgi.ini."""
+
+    severity: str  # "error", "warning" or "hint"
+    title: str
+    body: str
+
+
+def uwsgi_ini_unreadable(name: str, reason: str) -> BuildError:
+    """uwsgi.ini cannot be read."""
+    return BuildError(
+        f"Unable to read {name}.",
+        f"{name} could not be read: {reason}. Save it as UTF-8 text.",
+    )
+
+
+def uwsgi_ini_syntax(name: str, line: int, text: str, problem: str) -> BuildError:
+    """A line uWSGI's ini parser would not understand."""
+    return BuildError(
+        f"{name} does not parse.",
+        f"""\
+{name}, line {line}: {problem}:
+    {_visible(text.strip())[:100]}
+
+Each line of a uWSGI ini file is a [section] header, 'option = value', or a
+comment starting with ';' or '#'. Fix the line and push again.""",
+    )
+
+
+def uwsgi_ini_no_section(name: str) -> BuildError:
+    """An ini without a [uwsgi] section: uWSGI would start with no options."""
+    return BuildError(
+        f"{name} has no [uwsgi] section.",
+        f"""\
+uWSGI reads its options from the [uwsgi] section of {name}, and there is
+none, so it would start with no socket and no app.
+
+Put the options under a line reading exactly:
+    [uwsgi]""",
+    )
+
+
+def ini_no_port_socket(main_file: str, sockets: Sequence[Option]) -> Finding:
+    """Nothing binds $PORT: the dyno would crash with R10."""
+    found = (
+        "It binds:\n" + _quote(f"{o.key} = {o.value}   ({o.where})" for o in sockets)
+        if sockets
+        else "It binds no socket at all."
+    )
+    return Finding(
+        "error",
+        f"{main_file} does not bind Heroku's $PORT.",
+        f"""\
+Heroku sends a web dyno's traffic to the port in the PORT environment
+variable, and stops a web dyno that has not bound it within 60 seconds
+(error R10). {found}
+
+Bind the port Heroku assigns, as uWSGI's guide for Heroku shows:
+    http-socket = :$(PORT)""",
+    )
+
+
+def ini_uwsgi_protocol_socket(option: Option) -> Finding:
+    """`socket = :$(PORT)` speaks the uwsgi protocol, not HTTP."""
+    return Finding(
+        "error",
+        f"'{option.key}' on $PORT speaks the uwsgi protocol ({option.where}).",
+        f"""\
+{option.where}: {option.key} = {option.value}
+
+Heroku's router sends plain HTTP to $PORT; a '{option.key}' socket expects
+uWSGI's binary protocol (for a front-end such as nginx), so every request
+would fail. Use:
+    http-socket = :$(PORT)""",
+    )
+
+
+def ini_no_die_on_term(main_file: str) -> Finding:
+    """SIGTERM would mean reload, not shutdown."""
+    return Finding(
+        "warning",
+        f"{main_file} does not make SIGTERM shut uWSGI down.",
+        """\
+Heroku stops dynos (at every deploy, restart and daily cycling) with SIGTERM,
+then SIGKILL 30 seconds later. Without die-on-term, uWSGI 2.0 takes SIGTERM as
+"brutally reload": it restarts its workers instead of exiting, and Heroku
+kills it mid-request 30 seconds later. Add:
+    die-on-term = true""",
+    )
+
+
+def ini_spooler(option: Option) -> Finding:
+    """Spooler tasks live on the dyno's ephemeral filesystem."""
+    return Finding(
+        "warning",
+        f"'{option.key}' keeps tasks on the dyno's disk ({option.where}).",
+        f"""\
+{option.where}: {option.key} = {option.value}
+
+A dyno's filesystem is discarded whenever the dyno restarts (at least daily,
+and at every deploy), so queued spooler tasks are lost. Use a queue that
+lives outside the dyno (a Heroku Redis or Postgres add-on with a worker
+process) instead.""",
+    )
+
+
+def ini_cron(option: Option) -> Finding:
+    """Cron jobs and timers on dynos that restart at any time."""
+    return Finding(
+        "warning",
+        f"'{option.key}' schedules work inside the dyno ({option.where}).",
+        f"""\
+{option.where}: {option.key} = {option.value}
+
+Dynos restart at any moment (daily cycling, deploys, scaling), and every web
+dyno would run its own copy of the job. Jobs are missed or run several times.
+Use Heroku Scheduler or a clock process in the Procfile for scheduled work.""",
+    )
+
+
+def ini_stats_unix_socket(option: Option) -> Finding:
+    """Stats on a unix socket is unreachable for uwsgitop run elsewhere."""
+    return Finding(
+        "warning",
+        f"'{option.key}' is on a unix socket ({option.where}).",
+        f"""\
+{option.where}: {option.key} = {option.value}
+
+`heroku run uwsgitop` starts a separate one-off dyno, which cannot see this
+dyno's files, so the socket is unreachable from it. Bind the stats server to
+loopback and reach it with `heroku ps:exec`, or set the UWSGI_STATS=1 config
+var with the default uwsgi.ini:
+    stats = 127.0.0.1:1717""",
+    )
+
+
+def ini_stats_public(option: Option) -> Finding:
+    """Stats bound to every interface."""
+    return Finding(
+        "warning",
+        f"'{option.key}' listens on every interface ({option.where}).",
+        f"""\
+{option.where}: {option.key} = {option.value}
+
+The stats server reveals the app's internals (requests, memory, environment
+of workers) without authentication. Bind it to loopback only and read it
+through `heroku ps:exec`:
+    stats = 127.0.0.1:1717""",
+    )
+
+
+def ini_cheaper(option: Option) -> Finding:
+    """Adaptive process spawning on a fixed-size dyno."""
+    return Finding(
+        "warning",
+        f"'{option.key}' enables adaptive process spawning ({option.where}).",
+        f"""\
+{option.where}: {option.key} = {option.value}
+
+A dyno's memory and CPU are fixed and paid for whether used or not, so
+growing and shrinking the worker count saves nothing, and workers spawned
+under load arrive late and can push the dyno over its memory (R14). Set a
+fixed `processes` (or let WEB_CONCURRENCY decide) and remove the cheaper
+options.""",
+    )
+
+
+def ini_too_many_processes(option: Option, count: int, per_worker: int, dyno: int) -> Finding:
+    """More workers than the smallest dyno's memory can hold."""
+    return Finding(
+        "warning",
+        f"{count} processes may not fit in a dyno's memory ({option.where}).",
+        f"""\
+{option.where}: {option.key} = {option.value}
+
+Each worker holds a full copy of the app: at least about {per_worker} MB even for
+a tiny app, so {count} workers need {count * per_worker} MB or more, above the
+{dyno} MB of a Basic or Standard-1X dyno. Going over logs R14 and swaps, which
+slows every request. Use fewer processes (add threads instead), or take the
+count from WEB_CONCURRENCY:
+    processes = $(WEB_CONCURRENCY)""",
+    )
+
+
+def ini_no_harakiri(main_file: str) -> Finding:
+    """No harakiri: stuck requests hold workers past the router timeout."""
+    return Finding(
+        "hint",
+        f"{main_file} sets no harakiri.",
+        """\
+Heroku's router gives up on a request after 30 seconds (H12), but the worker
+keeps working on it. `harakiri = 25` kills a worker stuck longer than that
+and frees it for new requests; pick a value that suits your slowest
+legitimate request (uWSGI's guide: it is app-dependent).""",
     )
 
 

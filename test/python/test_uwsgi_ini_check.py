@@ -1,0 +1,126 @@
+"""Specification of the build-time check of an app's own uwsgi.ini."""
+
+from pathlib import Path
+
+import pytest
+from uwsgi_buildpack import errors
+from uwsgi_buildpack.uwsgi_ini_check import check, parse
+
+SEED_INI = """\
+[uwsgi]
+http-socket = :$(PORT)
+master = true
+processes = 4
+die-on-term = true
+module = werkzeug.testapp:test_app
+memory-report = true
+"""
+
+
+def findings(tmp_path: Path, text: str, files: dict[str, str] | None = None):
+    (tmp_path / "uwsgi.ini").write_text(text)
+    for name, content in (files or {}).items():
+        (tmp_path / name).write_text(content)
+    return check(parse(tmp_path / "uwsgi.ini", tmp_path))
+
+
+def titles(found) -> list[str]:
+    return [f"{f.severity}: {f.title}" for f in found]
+
+
+def test_the_seed_config_only_gets_the_harakiri_hint(tmp_path):
+    assert titles(findings(tmp_path, SEED_INI)) == ["hint: uwsgi.ini sets no harakiri."]
+
+
+def test_every_problem_of_a_bad_ini_is_named(tmp_path):
+    found = findings(
+        tmp_path,
+        """\
+[uwsgi]
+http-socket = :8000
+master = true
+spooler = /app/tasks
+cron = 0 -1 -1 -1 -1 /usr/bin/backup
+stats = /tmp/stats.sock
+module = app:app
+""",
+    )
+    text = "\n".join(titles(found))
+    assert "error: uwsgi.ini does not bind Heroku's $PORT." in text
+    assert "warning: uwsgi.ini does not make SIGTERM shut uWSGI down." in text
+    assert "warning: 'spooler' keeps tasks on the dyno's disk (uwsgi.ini, line 4)." in text
+    assert "warning: 'cron' schedules work inside the dyno (uwsgi.ini, line 5)." in text
+    assert "warning: 'stats' is on a unix socket (uwsgi.ini, line 6)." in text
+    assert found[0].severity == "error"
+    assert "http-socket = :8000   (uwsgi.ini, line 2)" in found[0].body
+    assert "R10" in found[0].body
+
+
+def test_port_from_if_env_block_counts(tmp_path):
+    found = findings(
+        tmp_path,
+        "[uwsgi]\nif-env = PORT\nhttp-socket = :%(_)\nendif =\ndie-on-term = true\nharakiri = 20\n",
+    )
+    assert found == []
+
+
+def test_graceful_hook_counts_as_sigterm_handling(tmp_path):
+    found = findings(
+        tmp_path,
+        "[uwsgi]\nhttp-socket = :$(PORT)\n"
+        "hook-master-start = unix_signal:15 gracefully_kill_them_all\nharakiri = 20\n",
+    )
+    assert found == []
+
+
+def test_uwsgi_protocol_socket_on_port_is_an_error(tmp_path):
+    found = findings(tmp_path, "[uwsgi]\nsocket = :$(PORT)\ndie-on-term = true\nharakiri = 5\n")
+    assert titles(found) == [
+        "error: 'socket' on $PORT speaks the uwsgi protocol (uwsgi.ini, line 2)."
+    ]
+
+
+def test_cheaper_public_stats_and_too_many_processes(tmp_path):
+    found = findings(
+        tmp_path,
+        "[uwsgi]\nhttp-socket = :$(PORT)\ndie-on-term = true\nharakiri = 20\n"
+        "processes = 32\ncheaper = 2\nstats = :1717\n",
+    )
+    text = "\n".join(titles(found))
+    assert "32 processes may not fit in a dyno's memory (uwsgi.ini, line 5)" in text
+    assert "'cheaper' enables adaptive process spawning (uwsgi.ini, line 6)" in text
+    assert "'stats' listens on every interface (uwsgi.ini, line 7)" in text
+
+
+def test_included_files_are_checked_with_their_own_name(tmp_path):
+    found = findings(
+        tmp_path,
+        "[uwsgi]\nhttp-socket = :$(PORT)\ndie-on-term = true\nharakiri = 20\nini = extra.ini\n",
+        {"extra.ini": "[uwsgi]\n\nspooler = tasks\n"},
+    )
+    expected = "warning: 'spooler' keeps tasks on the dyno's disk (extra.ini, line 3)."
+    assert titles(found) == [expected]
+
+
+def test_other_sections_are_ignored(tmp_path):
+    found = findings(
+        tmp_path,
+        "[uwsgi]\nhttp-socket = :$(PORT)\ndie-on-term = true\nharakiri = 9\n[local]\nspooler = x\n",
+    )
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("http-socket = :$(PORT)\n", r"has no \[uwsgi\] section"),
+        ("[uwsgi\nmaster = true\n", "does not parse"),
+        ("[uwsgi]\nmaster true\n", "does not parse"),
+    ],
+)
+def test_files_uwsgi_cannot_use_are_errors(tmp_path, text, message):
+    (tmp_path / "uwsgi.ini").write_text(text)
+    with pytest.raises(errors.BuildError, match=message) as caught:
+        parse(tmp_path / "uwsgi.ini", tmp_path)
+    if "parse" in message:
+        assert "line" in caught.value.body
