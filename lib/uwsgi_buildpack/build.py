@@ -27,8 +27,10 @@ from . import (
     python_version,
     relocate,
     runtime,
+    static_files,
     uwsgi_build,
     uwsgi_config,
+    uwsgi_ini_check,
 )
 
 PREFIX_IN_APP = Path(".heroku") / "python"
@@ -44,6 +46,10 @@ def _fingerprint(prefix: Path, minor: str) -> list[tuple[str, int, int]]:
             st = child.lstat()
             entries.append((str(child.relative_to(prefix)), st.st_size, st.st_mtime_ns))
     return sorted(entries)
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on") or value.strip().startswith("127.")
 
 
 def _origin_text(request: python_version.VersionRequest) -> str:
@@ -162,21 +168,50 @@ class Build:
 
     def _configure(self, config: dict[str, str], minor: str, env: dict[str, str]) -> None:
         output.step("Configuring uWSGI")
-        if (self.build_dir / "uwsgi.ini").is_file():
+        own_ini = self.build_dir / "uwsgi.ini"
+        if own_ini.is_file():
             output.detail("Using the app's own uwsgi.ini")
+            self._check_own_ini(own_ini)
         else:
-            entry = entrypoint.find(self.build_dir, config.get("UWSGI_MODULE", "").strip() or None)
-            if entry.is_fallback:
-                if not dependencies.is_installed(self.prefix, minor, "werkzeug"):
-                    dependencies.install_locked(self.prefix, self.vendor_dir / "werkzeug.txt", env)
-                output.warning(*errors.fallback_app_warning())
-            uwsgi_config.write_default_ini(self.build_dir, entry)
-            output.detail(f"Wrote a default uwsgi.ini serving {entry.module} ({entry.reason})")
+            self._write_default_ini(config, minor, env)
         if (self.build_dir / "Procfile").is_file():
             output.detail("Using the app's own Procfile")
         else:
             uwsgi_config.write_default_procfile(self.build_dir)
             output.detail(f"Wrote a default Procfile: web: {uwsgi_config.PROCFILE_WEB}")
+        if _truthy(config.get("UWSGI_STATS", "")):
+            if not dependencies.is_installed(self.prefix, minor, "uwsgitop"):
+                dependencies.install_locked(self.prefix, self.vendor_dir / "uwsgitop.txt", env)
+            output.detail("UWSGI_STATS is set: installed uwsgitop (run it with heroku ps:exec)")
+
+    def _write_default_ini(self, config: dict[str, str], minor: str, env: dict[str, str]) -> None:
+        entry = entrypoint.find(self.build_dir, config.get("UWSGI_MODULE", "").strip() or None)
+        if entry.is_fallback:
+            if not dependencies.is_installed(self.prefix, minor, "werkzeug"):
+                dependencies.install_locked(self.prefix, self.vendor_dir / "werkzeug.txt", env)
+            output.warning(*errors.fallback_app_warning())
+        statics = static_files.find(self.build_dir)
+        uwsgi_config.write_default_ini(self.build_dir, entry, statics)
+        output.detail(f"Wrote a default uwsgi.ini serving {entry.module} ({entry.reason})")
+        for mapping in statics:
+            output.detail(
+                f"Static files: {mapping.url}/ served by uWSGI from {mapping.directory}/"
+                f" ({mapping.reason})"
+            )
+        if not config.get("UWSGI_HARAKIRI", "").strip():
+            output.detail(errors.harakiri_recommendation())
+
+    def _check_own_ini(self, path: Path) -> None:
+        findings = uwsgi_ini_check.check(uwsgi_ini_check.parse(path, self.build_dir), path.name)
+        problems = [f for f in findings if f.severity == "error"]
+        if problems:
+            raise errors.uwsgi_ini_errors(problems)
+        for finding in findings:
+            if finding.severity == "warning":
+                output.warning(finding.title, finding.body)
+            else:
+                output.detail(f"Hint: {finding.title}")
+                output.detail(finding.body)
 
     def _finish(
         self,

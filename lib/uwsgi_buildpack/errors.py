@@ -649,6 +649,25 @@ legitimate request (uWSGI's guide: it is app-dependent).""",
     )
 
 
+def uwsgi_ini_errors(findings: Sequence[Finding]) -> BuildError:
+    """One or more findings that would stop the dyno from working."""
+    first, rest = findings[0], findings[1:]
+    body = first.body
+    for finding in rest:
+        body += f"\n\nAlso: {finding.title}\n{finding.body}"
+    return BuildError(first.title, body)
+
+
+def harakiri_recommendation() -> str:
+    """Shown when the default config runs without UWSGI_HARAKIRI."""
+    return """\
+Tip: set a harakiri timeout. Heroku's router answers H12 after 30 s, but a
+stuck worker keeps working on the request until harakiri kills it. What
+value suits the slowest legitimate request is app-dependent, so there is no
+default; below the router's 30 s, for example:
+    heroku config:set UWSGI_HARAKIRI=25"""
+
+
 # --- Warnings ---------------------------------------------------------------
 
 

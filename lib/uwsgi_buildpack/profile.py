@@ -17,10 +17,25 @@ from pathlib import Path
 
 PROFILE_NAME = "uwsgi-python.sh"
 
-# WEB_CONCURRENCY, when the user has not set it: one uWSGI worker per 256 MB of
-# the dyno's memory limit (cgroup v2 or v1), at least 1, and at most two per
-# CPU plus one. A basic 512 MB dyno gets 2 workers. Without a readable limit,
-# the CPU bound alone applies.
+# Sizing, computed at every dyno start from the dyno itself (config vars win):
+#
+# - memory: the cgroup limit (v2 memory.max, or v1 memory.limit_in_bytes);
+# - WEB_CONCURRENCY (uWSGI processes): one per BP_UWSGI_WORKER_MB of memory,
+#   at least 1 and at most two per CPU;
+# - UWSGI_THREADS (threads per process): BP_UWSGI_THREADS_DEFAULT. Threads
+#   share one copy of the app, so they add concurrency for I/O-bound requests
+#   at a fraction of a process's memory (test/tools/benchmark-workers);
+# - reload-on-rss: a worker whose resident memory passes its share of the
+#   dyno's memory is replaced after its current request, so a slow leak ends
+#   in a clean worker restart instead of R14 swapping.
+#
+# The result is printed once, by uWSGI at boot (`print` in uwsgi.ini).
+#
+# uWSGI itself reads every UWSGI_<OPTION> environment variable as an option,
+# which is how UWSGI_HARAKIRI, UWSGI_THREADS, UWSGI_STATIC_MAP or any other
+# option can be set as a config var. Variables of our own therefore start with
+# BP_UWSGI_, never UWSGI_. UWSGI_STATS is the exception we translate: "1" would
+# otherwise be taken as the path of a unix socket.
 _PROFILE = """\
 # Written by the uWSGI buildpack. Sourced by bash when the dyno starts.
 export PATH="$HOME/.heroku/python/bin:$PATH"
@@ -29,25 +44,58 @@ export LD_LIBRARY_PATH="$HOME/.heroku/python/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_
 export PYTHONUNBUFFERED="${PYTHONUNBUFFERED:-true}"
 export LANG="${LANG:-C.UTF-8}"
 
-if [ -z "${WEB_CONCURRENCY:-}" ]; then
-  uwsgi_bp_limit=""
-  if [ -r /sys/fs/cgroup/memory.max ]; then
-    uwsgi_bp_limit=$(cat /sys/fs/cgroup/memory.max 2>/dev/null)
-  elif [ -r /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
-    uwsgi_bp_limit=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null)
+bp_uwsgi_size() {
+  local limit="" source="" mem_mb="" cpus workers threads rss
+  # BP_UWSGI_CGROUP_ROOT only exists so tests can stand in for a dyno's cgroup.
+  local cgroup="${BP_UWSGI_CGROUP_ROOT:-/sys/fs/cgroup}"
+  if [ -r "$cgroup/memory.max" ]; then
+    limit=$(cat "$cgroup/memory.max" 2>/dev/null) source="cgroup v2"
+  elif [ -r "$cgroup/memory/memory.limit_in_bytes" ]; then
+    limit=$(cat "$cgroup/memory/memory.limit_in_bytes" 2>/dev/null) source="cgroup v1"
   fi
-  uwsgi_bp_cpus=$(nproc 2>/dev/null || echo 1)
-  uwsgi_bp_max=$((uwsgi_bp_cpus * 2 + 1))
-  case "$uwsgi_bp_limit" in
-    ''|max|*[!0-9]*) uwsgi_bp_workers=$uwsgi_bp_max ;;
-    *) uwsgi_bp_workers=$((uwsgi_bp_limit / 268435456)) ;;
+  case "$limit" in
+    ''|max|*[!0-9]*) ;;
+    *) mem_mb=$((limit / 1048576))
+       # cgroup v1 reports "no limit" as a huge number.
+       [ "$mem_mb" -ge 1048576 ] && mem_mb="" ;;
   esac
-  [ "$uwsgi_bp_workers" -gt "$uwsgi_bp_max" ] && uwsgi_bp_workers=$uwsgi_bp_max
-  [ "$uwsgi_bp_workers" -lt 1 ] && uwsgi_bp_workers=1
-  export WEB_CONCURRENCY=$uwsgi_bp_workers
-  unset uwsgi_bp_limit uwsgi_bp_cpus uwsgi_bp_max uwsgi_bp_workers
-fi
+  cpus=$(nproc 2>/dev/null || echo 1)
+  if [ -n "$mem_mb" ]; then
+    workers=$((mem_mb / @WORKER_MB@))
+  else
+    workers=$((cpus * 2)) source="no memory limit found"
+  fi
+  [ "$workers" -gt $((cpus * 2)) ] && workers=$((cpus * 2))
+  [ "$workers" -lt 1 ] && workers=1
+  export WEB_CONCURRENCY="${WEB_CONCURRENCY:-$workers}"
+  threads="${UWSGI_THREADS:-@THREADS@}"
+  export BP_UWSGI_THREADS="$threads"
+  rss=""
+  if [ -n "$mem_mb" ] && [ "$WEB_CONCURRENCY" -gt 0 ] 2>/dev/null; then
+    # Three quarters of the memory, shared by the workers: the rest is for
+    # the master, offload threads and the page cache.
+    rss=$((mem_mb * 3 / 4 / WEB_CONCURRENCY))
+    export BP_UWSGI_RELOAD_ON_RSS="$rss"
+  fi
+  BP_UWSGI_SIZING="uwsgi-buildpack: ${mem_mb:-unknown} MB memory (${source:-unknown}), ${cpus} CPUs"
+  BP_UWSGI_SIZING="$BP_UWSGI_SIZING -> ${WEB_CONCURRENCY} processes x ${threads} threads"
+  export BP_UWSGI_SIZING="$BP_UWSGI_SIZING${rss:+, a worker reloads above ${rss} MB RSS}"
+}
+bp_uwsgi_size
+unset -f bp_uwsgi_size
+
+# UWSGI_STATS=1: the stats server, on loopback only (reach it with heroku ps:exec).
+case "${UWSGI_STATS:-}" in
+  1|true|yes|on) export BP_UWSGI_STATS="127.0.0.1:1717" ;;
+  127.*:*|localhost:*) export BP_UWSGI_STATS="$UWSGI_STATS" ;;
+  *) unset BP_UWSGI_STATS ;;
+esac
+unset UWSGI_STATS
 """
+
+# Measured, see test/tools/benchmark-workers and the README.
+WORKER_MB = 256
+THREADS = 4
 
 
 def write_profile_d(build_dir: Path) -> Path:
@@ -55,7 +103,8 @@ def write_profile_d(build_dir: Path) -> Path:
     directory = build_dir / ".profile.d"
     directory.mkdir(exist_ok=True)
     path = directory / PROFILE_NAME
-    path.write_text(_PROFILE, encoding="utf-8")
+    text = _PROFILE.replace("@WORKER_MB@", str(WORKER_MB)).replace("@THREADS@", str(THREADS))
+    path.write_text(text, encoding="utf-8")
     os.chmod(path, 0o644)
     return path
 

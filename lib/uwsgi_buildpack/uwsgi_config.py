@@ -17,31 +17,46 @@ import os
 from pathlib import Path
 
 from .entrypoint import EntryPoint
+from .static_files import StaticMapping
 
 PROCFILE_WEB = "uwsgi uwsgi.ini"
 
 _INI = """\
 # Written by the uWSGI buildpack because the app has no uwsgi.ini of its own.
 # Commit a uwsgi.ini to take over; start from this one if you like.
+#
+# Any uWSGI option can also be set with a config var named UWSGI_<OPTION>
+# (uWSGI reads them itself), e.g. UWSGI_HARAKIRI=25 or UWSGI_STATIC_MAP.
 [uwsgi]
 # Heroku routes the dyno's traffic to $PORT only, and kills a web dyno that has
 # not bound it within 60 seconds of starting (R10).
 http-socket = :$(PORT)
 master = true
-# Heroku stops a dyno with SIGTERM (then SIGKILL 30 s later). Without this,
-# uWSGI takes SIGTERM as "reload" and the dyno would not stop cleanly.
-die-on-term = true
+{shutdown}
 # Dynos have little memory: log what each request costs.
 memory-report = true
 
-# Worker processes: WEB_CONCURRENCY, which .profile.d sets from the dyno's
-# memory unless you set the config var yourself.
+# Processes and threads: WEB_CONCURRENCY and UWSGI_THREADS when you set them,
+# otherwise sized from the dyno's memory and CPUs by .profile.d (printed below).
+if-env = BP_UWSGI_SIZING
+print = %(_)
+endif =
 if-env = WEB_CONCURRENCY
 processes = %(_)
 endif =
 if-not-env = WEB_CONCURRENCY
 processes = 2
 endif =
+if-env = BP_UWSGI_THREADS
+threads = %(_)
+endif =
+# A worker growing past its share of the dyno's memory is replaced after its
+# current request: a slow leak ends in a clean restart, not R14 swapping.
+if-env = BP_UWSGI_RELOAD_ON_RSS
+reload-on-rss = %(_)
+endif =
+# Let the app start threads of its own (error reporters, metrics clients).
+enable-threads = true
 
 # The WSGI app. {reason}.
 # Setting the UWSGI_MODULE config var (module:callable) overrides it at boot.
@@ -51,7 +66,6 @@ endif =
 if-not-env = UWSGI_MODULE
 module = {module}
 endif =
-
 # Run from the app's directory wherever the slug is unpacked (%d is the
 # directory of this file), and import the app from there.
 chdir = %d
@@ -59,21 +73,63 @@ pythonpath = %d
 # Refuse to start without a working app: a crash at boot beats a dyno that
 # answers every request with "Internal Server Error".
 need-app = true
-# Let the app start threads of its own (error reporters, metrics clients).
-enable-threads = true
 single-interpreter = true
+
+# Static files are served by uWSGI, not by the app, and sent by an offload
+# thread so the worker is free at once. A precompressed file.gz is sent to
+# clients that accept gzip. Files are cached by browsers and CDNs for a year:
+# give changed files new names (Django's ManifestStaticFilesStorage does).
+offload-threads = 1
+static-gzip-all = true
+static-expires = .* 31536000
+{static}
+# Request log on stdout, one line per request, with the client address from
+# X-Forwarded-For and Heroku's request id.
+log-x-forwarded-for = true
+log-format = {log_format}
+log-master = true
+logto = /dev/stdout
+
+# UWSGI_STATS=1: the stats server for uwsgitop, on loopback only, so it is
+# reachable from `heroku ps:exec` and never from the internet.
+if-env = BP_UWSGI_STATS
+stats = %(_)
+endif =
+"""
+
+_LOG_FORMAT = (
+    '%(addr) "%(method) %(uri) %(proto)" %(status) %(size)B %(msecs)ms'
+    " request_id=%(var.HTTP_X_REQUEST_ID)"
+)
+
+# Heroku stops a dyno by sending SIGTERM to every process in it, then SIGKILL
+# 30 seconds later. See graceful_shutdown_lines for what uWSGI does with it.
+_SHUTDOWN = """\
+# Heroku stops a dyno with SIGTERM (then SIGKILL 30 s later). Without this,
+# uWSGI takes SIGTERM as "reload" and the dyno would not stop cleanly.
+die-on-term = true
 """
 
 
-def render_default_ini(entry: EntryPoint) -> str:
-    """The text of the default uwsgi.ini for this entry point."""
-    return _INI.format(module=entry.module, reason=entry.reason[:1].upper() + entry.reason[1:])
+def render_default_ini(entry: EntryPoint, statics: list[StaticMapping]) -> str:
+    """The text of the default uwsgi.ini for this entry point and static mappings."""
+    static = "".join(
+        f"# {mapping.reason}\nstatic-map = {mapping.url}=%d{mapping.directory}\n"
+        for mapping in statics
+    )
+    return _INI.format(
+        module=entry.module,
+        reason=entry.reason[:1].upper() + entry.reason[1:],
+        shutdown=_SHUTDOWN,
+        log_format=_LOG_FORMAT,
+        static=static,
+    )
 
 
-def write_default_ini(build_dir: Path, entry: EntryPoint) -> Path:
+def write_default_ini(build_dir: Path, entry: EntryPoint, statics: list[StaticMapping]) -> Path:
     """Write `uwsgi.ini` into the app (the caller checked there is none)."""
     path = build_dir / "uwsgi.ini"
-    _write_private(path, render_default_ini(entry))
+    _write_private(path, render_default_ini(entry, statics))
     return path
 
 
