@@ -61,41 +61,57 @@ move_slug() {
 	"${BUILDPACK_HOME}/bin/release" "${SLUG_DIR}" >"${SLUG_DIR}/.release.yml"
 }
 
-# serve_slug URL_PATH [NAME=VALUE...]: start the slug's web process like a dyno
-# and GET URL_PATH from it. The dyno runs in a private network namespace with
-# only a loopback interface, so whatever address the app's uwsgi.ini binds
-# (Heroku's configs bind all interfaces) is reachable from 127.0.0.1 only.
-# Leaves the response body in BODY_FILE, the process log in DYNO_LOG, and
-# returns curl's status.
-serve_slug() {
-	url_path="$1"
+# with_dyno SNIPPET [NAME=VALUE...]: start the slug's web process like a dyno,
+# wait until it answers HTTP on 127.0.0.1:5000, run the shell SNIPPET (bash), then
+# stop the dyno as Heroku does (SIGTERM to every process, SIGKILL 30 s later, here
+# sooner). The dyno runs in a private network namespace with only a loopback
+# interface, so whatever address the app's uwsgi.ini binds (Heroku's configs
+# bind all interfaces) is reachable from 127.0.0.1 only. The snippet sees
+# DYNO_PGID (the dyno's process group), DYNO_LOG and OUT (the test's output dir)
+# and its exit status is returned; 7 if the dyno never answered.
+with_dyno() {
+	snippet="$1"
 	shift
-	BODY_FILE="${OUTPUT_DIR}/body"
 	DYNO_LOG="${OUTPUT_DIR}/dyno.log"
-	: >"${BODY_FILE}"
 	# shellcheck disable=SC2016 # the script is expanded by the inner bash
 	unshare --net bash -c '
-		tools=$1 slug=$2 log=$3 body=$4 path=$5
+		tools=$1 slug=$2 DYNO_LOG=$3 OUT=$4 snippet=$5
 		shift 5
 		env_args=()
 		for pair in "$@"; do env_args+=(--env "$pair"); done
 		ip link set lo up
-		"$tools/dyno" run "$slug" --port 5000 "${env_args[@]}" >"$log" 2>&1 &
-		pid=$!
-		status=7
+		setsid "$tools/dyno" run "$slug" --port 5000 "${env_args[@]}" >"$DYNO_LOG" 2>&1 &
+		DYNO_PGID=$!
+		up=no
 		for _ in $(seq 1 150); do
-			if curl -fsS --max-time 10 -o "$body" "http://127.0.0.1:5000$path" 2>/dev/null; then
-				status=0
+			if curl -s -o /dev/null --max-time 5 "http://127.0.0.1:5000/" 2>/dev/null; then
+				up=yes
 				break
 			fi
-			kill -0 "$pid" 2>/dev/null || break
+			kill -0 "$DYNO_PGID" 2>/dev/null || break
 			sleep 0.2
 		done
-		kill -TERM "$pid" 2>/dev/null
-		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-		kill -KILL "$pid" 2>/dev/null
+		status=7
+		if [ "$up" = yes ]; then
+			export DYNO_PGID DYNO_LOG OUT
+			bash -c "$snippet"
+			status=$?
+		fi
+		kill -TERM -- "-$DYNO_PGID" 2>/dev/null
+		for _ in $(seq 1 50); do kill -0 -- "-$DYNO_PGID" 2>/dev/null || break; sleep 0.2; done
+		kill -KILL -- "-$DYNO_PGID" 2>/dev/null
 		exit "$status"
-	' serve "${TOOLS}" "${SLUG_DIR}" "${DYNO_LOG}" "${BODY_FILE}" "${url_path}" "$@"
+	' with_dyno "${TOOLS}" "${SLUG_DIR}" "${DYNO_LOG}" "${OUTPUT_DIR}" "${snippet}" "$@"
+}
+
+# serve_slug URL_PATH [NAME=VALUE...]: GET URL_PATH from the dyno; the body is
+# left in BODY_FILE, the log in DYNO_LOG; returns curl's status.
+serve_slug() {
+	BODY_FILE="${OUTPUT_DIR}/body"
+	: >"${BODY_FILE}"
+	url_path="$1"
+	shift
+	with_dyno "curl -fsS --max-time 10 -o \"\$OUT/body\" \"http://127.0.0.1:5000${url_path}\"" "$@"
 }
 
 # Fail with the build log when a compile did not succeed.

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import (
     cache,
+    collectstatic,
     dependencies,
     entrypoint,
     env_dir,
@@ -89,6 +90,8 @@ class Build:
         before = self._restored_fingerprint
         self._install_uwsgi(version, minor, plat, env)
         self._install_requirements(env)
+        if collectstatic.should_run(self.build_dir, self.prefix, minor, config):
+            collectstatic.run(self.build_dir, self.prefix, env)
         self._configure(config, minor, env)
         self._finish(version, minor, plat, before)
         output.step(f"Done in {timer}")
@@ -203,15 +206,16 @@ class Build:
 
     def _check_own_ini(self, path: Path) -> None:
         findings = uwsgi_ini_check.check(uwsgi_ini_check.parse(path, self.build_dir), path.name)
-        problems = [f for f in findings if f.severity == "error"]
-        if problems:
-            raise errors.uwsgi_ini_errors(problems)
+        # Warnings and hints first, so that a failing build still lists them all.
         for finding in findings:
             if finding.severity == "warning":
                 output.warning(finding.title, finding.body)
-            else:
+            elif finding.severity == "hint":
                 output.detail(f"Hint: {finding.title}")
                 output.detail(finding.body)
+        problems = [f for f in findings if f.severity == "error"]
+        if problems:
+            raise errors.uwsgi_ini_errors(problems)
 
     def _finish(
         self,

@@ -436,6 +436,26 @@ conflicting pins, then push again.""",
     )
 
 
+def collectstatic_failed(tail: Sequence[str]) -> BuildError:
+    """`manage.py collectstatic` failed."""
+    return BuildError(
+        "Unable to collect Django's static files.",
+        f"""\
+`python manage.py collectstatic --noinput` failed. Its last lines of output:
+{_quote(tail[-15:])}
+
+The usual causes:
+  - STATIC_ROOT is not set in the settings module: set it, for example
+        STATIC_ROOT = BASE_DIR / "staticfiles"
+  - the settings module cannot be imported at build time, for example because
+    it needs a config var or a database that only exists when the app runs
+    (config vars are available to the build; add-on databases are not);
+  - DJANGO_SETTINGS_MODULE names the wrong module.
+
+Fix the cause, or set DISABLE_COLLECTSTATIC=1 to skip this step.""",
+    )
+
+
 def internal(message: str) -> BuildError:
     """A bug in the buildpack rather than in the app."""
     return BuildError(

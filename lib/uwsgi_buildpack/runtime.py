@@ -284,10 +284,29 @@ def python_env(prefix: Path, base: dict[str, str] | None = None) -> dict[str, st
 
 
 def bootstrap_pip(prefix: Path, env: dict[str, str]) -> None:
-    """Install pip from the runtime's own bundled wheel: no download, no unpinned pip."""
+    """Install pip from the runtime's own bundled wheel: no download, no unpinned pip.
+
+    `python -m ensurepip` would also install the setuptools it bundles on Python
+    3.10 and 3.11, which the app never asked for (and which changes how pip
+    builds sdists). pip runs straight from its wheel, so we let it install just
+    itself from there.
+    """
+    bundled = sorted(prefix.glob("lib/python3.*/ensurepip/_bundled/pip-*.whl"))
+    if not bundled:
+        raise errors.runtime_broken("the runtime has no bundled pip wheel in ensurepip/_bundled")
+    wheel = str(bundled[-1])
     output.run(
-        [str(prefix / "bin" / "python3"), "-m", "ensurepip", "--default-pip"],
-        env={**env, "PIP_NO_INDEX": "1"},
+        [
+            str(prefix / "bin" / "python3"),
+            f"{wheel}/pip",
+            "install",
+            "--no-index",
+            "--no-cache-dir",
+            "--no-deps",
+            "--no-warn-script-location",
+            wheel,
+        ],
+        env=env,
         echo=False,
     )
 

@@ -144,7 +144,11 @@ def compile_wheel(
     }
     # --no-cache-dir: pip's wheel cache is keyed by the `cp3X` tag only, and would
     # hand back a binary built against another patch release of the same minor.
-    argv = [python, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-w", str(out_dir)]
+    # --use-pep517: build in pip's isolated environment with a current setuptools
+    # whatever the runtime has installed (3.10 and 3.11 runtimes may carry an old
+    # setuptools without `wheel`, with which the legacy setup.py path fails).
+    argv = [python, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "--use-pep517"]
+    argv += ["-w", str(out_dir)]
     if spec.sha256:
         argv += ["--require-hashes", "-r", str(vendor_dir / "uwsgi.txt")]
     else:

@@ -1,0 +1,244 @@
+#!/bin/sh
+# shellcheck disable=SC2016 # snippets are expanded by the dyno-side bash
+# The default uwsgi.ini in production conditions: Django, Flask and plain WSGI
+# apps without config, static files served by uWSGI, harakiri, crashed workers,
+# a dyno-wide SIGTERM mid-request, sizing from the dyno's cgroup, request logs,
+# the stats server, and the build-time check of an app's own uwsgi.ini.
+# shellcheck source=testrunner/lib/test_utils.sh
+. "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
+# shellcheck source=helpers.sh
+. "${BUILDPACK_HOME}/test/helpers.sh"
+
+oneTimeSetUp() {
+	TEST_SUITE_CACHE="$(mktemp -d "${SHUNIT_TMPDIR}/test_suite_cache.XXXX")"
+	start_runtime_mirror
+}
+
+oneTimeTearDown() {
+	stop_runtime_mirror
+	rm -rf "${TEST_SUITE_CACHE}"
+}
+
+# build_fixture NAME: the fixture on Python 3.12 with the suite's shared cache.
+build_fixture() {
+	use_fixture "$1"
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+}
+
+testDjangoProjectIsServedWithItsStaticFiles() {
+	build_fixture django-app
+	assertCaptured "Collecting Django static files"
+	assertCaptured "Wrote a default uwsgi.ini serving mysite.wsgi:application (Django project \`mysite\`"
+	assertCaptured "Static files: /static/ served by uWSGI from staticfiles/ (Django STATIC_ROOT of mysite/settings.py)"
+	assertTrue "collected into the slug" "[ -f '${BUILD_DIR}/staticfiles/django-site.css' ]"
+	move_slug
+	with_dyno '
+		curl -fsS -o "$OUT/page" http://127.0.0.1:5000/ &&
+		curl -fsS -D "$OUT/headers" -o "$OUT/css" http://127.0.0.1:5000/static/django-site.css'
+	assertEquals "requests succeeded" 0 $?
+	assertFileContains "Hello from Django on Python 3.12" "${OUTPUT_DIR}/page"
+	assertFileContains "color: green" "${OUTPUT_DIR}/css"
+	assertFileContains "Expires:" "${OUTPUT_DIR}/headers"
+}
+
+testFlaskAppStaticFilesAreServedByUwsgiNotTheApp() {
+	build_fixture flask-app
+	assertCaptured "Wrote a default uwsgi.ini serving app:app (app.py defines \`app\`)"
+	assertCaptured "Static files: /static/ served by uWSGI from static/ (Flask static/ folder next to app.py)"
+	move_slug
+	with_dyno '
+		curl -fsS -o "$OUT/page" http://127.0.0.1:5000/ &&
+		curl -fsS -D "$OUT/headers" -o "$OUT/css" http://127.0.0.1:5000/static/site.css &&
+		curl -fsS -D "$OUT/gz-headers" -o /dev/null -H "Accept-Encoding: gzip" \
+			http://127.0.0.1:5000/static/big.css'
+	assertEquals "requests succeeded" 0 $?
+	assertFileContains "Hello from Flask on Python 3.12" "${OUTPUT_DIR}/page"
+	assertFileContains "color: teal" "${OUTPUT_DIR}/css"
+	# Flask's own static view answers with "Cache-Control: no-cache" and an ETag;
+	# uWSGI's static-map answers with a far-future Expires and neither.
+	assertFileContains "long-lived caching header" "Expires:" "${OUTPUT_DIR}/headers"
+	assertFileNotContains "no-cache" "${OUTPUT_DIR}/headers"
+	assertFileNotContains "ETag" "${OUTPUT_DIR}/headers"
+	year=$(sed -n 's/^Expires: .* \([0-9][0-9][0-9][0-9]\) .*/\1/p' "${OUTPUT_DIR}/headers" | tr -d '\r')
+	assertTrue "expires a year ahead (${year})" "[ '${year}' -gt '$(date +%Y)' ]"
+	assertFileContains "precompressed .gz used" "Content-Encoding: gzip" "${OUTPUT_DIR}/gz-headers"
+}
+
+testPlainWsgiAppAndUwsgiModuleForAModuleTheDetectorWouldNotPick() {
+	build_fixture module-app
+	assertCaptured "No WSGI app found"
+	move_slug
+	assertServes "Hello from service.server" / UWSGI_MODULE=service.server:api
+}
+
+testUwsgiModuleAtBuildTimeIsTheDefault() {
+	use_fixture module-app
+	echo "service.server:api" >"${ENV_DIR}/UWSGI_MODULE"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "serving service.server:api (from the UWSGI_MODULE config var)"
+	assertNotCaptured "No WSGI app found"
+	move_slug
+	assertServes "Hello from service.server" /
+}
+
+testHarakiriCutsALongRequestAndTheWorkerComesBack() {
+	build_fixture flask-app
+	assertCaptured "heroku config:set UWSGI_HARAKIRI=25"
+	move_slug
+	with_dyno '
+		start=$(date +%s%N)
+		curl -s -o /dev/null --max-time 20 http://127.0.0.1:5000/slow/8
+		echo $((($(date +%s%N) - start) / 1000000)) >"$OUT/cut-ms"
+		for i in 1 2 3 4; do curl -fsS http://127.0.0.1:5000/ >>"$OUT/after" || exit 1; done' \
+		UWSGI_HARAKIRI=2 WEB_CONCURRENCY=1 UWSGI_THREADS=1
+	assertEquals "requests after harakiri succeed" 0 $?
+	cut_ms=$(cat "${OUTPUT_DIR}/cut-ms")
+	assertTrue "the 8 s request was cut within 4 s (took ${cut_ms} ms)" "[ ${cut_ms} -lt 4000 ]"
+	assertFileContains "HARAKIRI" "${DYNO_LOG}"
+	assertEquals 4 "$(grep -c "Hello from Flask" "${OUTPUT_DIR}/after")"
+}
+
+testWorkerThatExitsMidRequestIsRespawned() {
+	build_fixture flask-app
+	move_slug
+	with_dyno '
+		curl -s -o /dev/null --max-time 10 http://127.0.0.1:5000/crash
+		for i in 1 2 3 4 5; do curl -fsS http://127.0.0.1:5000/ >>"$OUT/after" || exit 1; done' \
+		WEB_CONCURRENCY=1 UWSGI_THREADS=1
+	assertEquals "requests after the crash succeed" 0 $?
+	assertFileContains "respawned" "${DYNO_LOG}"
+	assertEquals 5 "$(grep -c "Hello from Flask" "${OUTPUT_DIR}/after")"
+}
+
+# Heroku stops a dyno by sending SIGTERM to every process in it. A request in
+# flight must still complete normally, and the dyno must exit well before the
+# SIGKILL that follows 30 s later.
+testDynoWideSigtermLetsTheRequestInFlightFinish() {
+	build_fixture flask-app
+	move_slug
+	trials=20
+	ok=0
+	fast=0
+	i=0
+	while [ "$i" -lt "$trials" ]; do
+		i=$((i + 1))
+		with_dyno '
+			curl -s -o "$OUT/slow-body" -w "%{http_code}" --max-time 20 \
+				http://127.0.0.1:5000/slow/3 >"$OUT/slow-status" &
+			sleep 0.5
+			start=$(date +%s%N)
+			kill -TERM -- "-$DYNO_PGID"
+			for _ in $(seq 1 300); do kill -0 -- "-$DYNO_PGID" 2>/dev/null || break; sleep 0.05; done
+			echo $((($(date +%s%N) - start) / 1000000)) >"$OUT/exit-ms"
+			wait' WEB_CONCURRENCY=2
+		status=$(cat "${OUTPUT_DIR}/slow-status" 2>/dev/null)
+		exit_ms=$(cat "${OUTPUT_DIR}/exit-ms" 2>/dev/null)
+		[ "${status}" = 200 ] && ok=$((ok + 1))
+		[ -n "${exit_ms}" ] && [ "${exit_ms}" -lt 10000 ] && fast=$((fast + 1))
+		echo "trial ${i}: HTTP ${status}, dyno exited ${exit_ms} ms after SIGTERM"
+	done
+	assertEquals "requests completing with 200" "${trials}" "${ok}"
+	assertEquals "dynos exiting within 10 s" "${trials}" "${fast}"
+}
+
+testSizingComesFromTheDynoCgroupAndIsPrintedAtBoot() {
+	build_fixture wsgi-app
+	move_slug
+	cgroup="${OUTPUT_DIR}/cgroup"
+	mkdir -p "${cgroup}/memory"
+	echo 536870912 >"${cgroup}/memory.max"
+	with_dyno 'true' BP_UWSGI_CGROUP_ROOT="${cgroup}"
+	assertFileContains "uwsgi-buildpack: 512 MB memory (cgroup v2), $(nproc) CPUs -> 2 processes x 4 threads, a worker reloads above 192 MB RSS" "${DYNO_LOG}"
+	assertFileContains "spawned uWSGI worker 2" "${DYNO_LOG}"
+	assertFileNotContains "spawned uWSGI worker 3" "${DYNO_LOG}"
+	rm "${cgroup}/memory.max"
+	echo 1073741824 >"${cgroup}/memory/memory.limit_in_bytes"
+	with_dyno 'true' BP_UWSGI_CGROUP_ROOT="${cgroup}" UWSGI_THREADS=2
+	assertFileContains "1024 MB memory (cgroup v1)" "${DYNO_LOG}"
+	assertFileContains "x 2 threads" "${DYNO_LOG}"
+	with_dyno 'true' BP_UWSGI_CGROUP_ROOT="${cgroup}" WEB_CONCURRENCY=3
+	assertFileContains "-> 3 processes x 4 threads, a worker reloads above 256 MB RSS" "${DYNO_LOG}"
+}
+
+testRequestLogOnStdoutHasClientAddressAndRequestId() {
+	build_fixture wsgi-app
+	move_slug
+	with_dyno '
+		curl -fsS -o /dev/null -H "X-Forwarded-For: 203.0.113.7" \
+			-H "X-Request-Id: 5f1c0d8e-req" http://127.0.0.1:5000/'
+	assertFileContains '203.0.113.7 "GET / HTTP/1.1" 200' "${DYNO_LOG}"
+	assertFileContains "request_id=5f1c0d8e-req" "${DYNO_LOG}"
+}
+
+testStatsServerListensOnLoopbackOnly() {
+	use_fixture wsgi-app
+	echo 3.12 >"${BUILD_DIR}/.python-version"
+	echo 1 >"${ENV_DIR}/UWSGI_STATS"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "UWSGI_STATS is set: installed uwsgitop"
+	move_slug
+	assertTrue "uwsgitop installed" "[ -x '${SLUG_DIR}/.heroku/python/bin/uwsgitop' ]"
+	with_dyno '
+		ss -ltn >"$OUT/listening"
+		python3 -c "
+import json, socket
+s = socket.create_connection((\"127.0.0.1\", 1717))
+data = b\"\"
+while chunk := s.recv(65536):
+    data += chunk
+print(\"stats workers:\", len(json.loads(data)[\"workers\"]))
+" >"$OUT/stats"' UWSGI_STATS=1
+	assertFileContains "127.0.0.1:1717" "${OUTPUT_DIR}/listening"
+	assertFileNotContains "0.0.0.0:1717" "${OUTPUT_DIR}/listening"
+	assertFileNotContains "*:1717" "${OUTPUT_DIR}/listening"
+	assertFileContains "stats workers:" "${OUTPUT_DIR}/stats"
+}
+
+testOwnIniProblemsAreEachReportedByName() {
+	use_fixture wsgi-app
+	cat >"${BUILD_DIR}/uwsgi.ini" <<-'INI'
+	[uwsgi]
+	http-socket = :8000
+	master = true
+	module = wsgi:application
+	spooler = %dtasks
+	cron = 0 3 -1 -1 -1 /app/bin/cleanup
+	stats = /tmp/stats.sock
+	INI
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError 1 " !     Error: uwsgi.ini does not bind Heroku's \$PORT."
+	assertCaptured "http-socket = :8000   (uwsgi.ini, line 2)"
+	assertCaptured " !     Warning: uwsgi.ini does not make SIGTERM shut uWSGI down."
+	assertCaptured " !     Warning: 'spooler' keeps tasks on the dyno's disk (uwsgi.ini, line 5)."
+	assertCaptured " !     Warning: 'cron' schedules work inside the dyno (uwsgi.ini, line 6)."
+	assertCaptured " !     Warning: 'stats' is on a unix socket (uwsgi.ini, line 7)."
+	assertCaptured "Hint: uwsgi.ini sets no harakiri."
+}
+
+testMulesAndAttachedDaemonsRunAsTheGuideSays() {
+	use_fixture seed-app
+	cat >"${BUILD_DIR}/mule.py" <<-'PY'
+	import time
+
+	print("mule says hello", flush=True)
+	while True:
+	    time.sleep(60)
+	PY
+	cat >>"${BUILD_DIR}/uwsgi.ini" <<-'INI'
+	harakiri = 20
+	mule = mule.py
+	attach-daemon = sh -c 'echo daemon says hello; exec sleep 600'
+	INI
+	echo 3.12 >"${BUILD_DIR}/.python-version"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	move_slug
+	with_dyno 'sleep 2'
+	assertFileContains "mule says hello" "${DYNO_LOG}"
+	assertFileContains "daemon says hello" "${DYNO_LOG}"
+	assertFileContains "spawned uWSGI mule 1" "${DYNO_LOG}"
+}
