@@ -58,7 +58,7 @@ GRACEFUL_HOOK_RE = re.compile(r"unix_signal:15\s+gracefully_kill_them_all")
 PORT_RE = re.compile(r"\$\(PORT\)|\$\{PORT\}|%\(env\.PORT\)")
 
 # Measured with test/tools/benchmark-workers (test/fixtures/bench-app, a tiny
-# werkzeug-free WSGI app): a loaded worker's RSS is about 21 MB. Real apps are
+# werkzeug app): a loaded worker's RSS is about 21 MB. Real apps are
 # bigger, often 50-150 MB with Django; this floor keeps the warning to counts
 # that cannot fit whatever the app.
 EXPECTED_WORKER_MB = 21
