@@ -109,7 +109,7 @@ testWorkerThatExitsMidRequestIsRespawned() {
 		for i in 1 2 3 4 5; do curl -fsS http://127.0.0.1:5000/ >>"$OUT/after" || exit 1; done' \
 		WEB_CONCURRENCY=1 UWSGI_THREADS=1
 	assertEquals "requests after the crash succeed" 0 $?
-	assertFileContains "respawned" "${DYNO_LOG}"
+	assertFileContains "Respawned uWSGI worker 1" "${DYNO_LOG}"
 	assertEquals 5 "$(grep -c "Hello from Flask" "${OUTPUT_DIR}/after")"
 }
 

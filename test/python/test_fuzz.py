@@ -1,0 +1,91 @@
+"""Fuzzing: any input to the parsers ends in a value or a clear BuildError, never a crash."""
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from uwsgi_buildpack import errors
+from uwsgi_buildpack.python_version import parse_python_version_file, parse_runtime_txt
+from uwsgi_buildpack.uwsgi_ini_check import check, parse
+
+FUZZ = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+# Text biased towards the shapes these files really have.
+version_like = st.one_of(
+    st.binary(max_size=64),
+    st.text(alphabet="0123456789.# \n\r\tpython-\ufeff\x00", max_size=40).map(str.encode),
+    st.from_regex(r"\A(python-)?[23]\.[0-9]{1,3}(\.[0-9]{1,3})?\s*\Z").map(str.encode),
+)
+ini_line = st.one_of(
+    st.sampled_from(
+        [
+            "[uwsgi]",
+            "[other]",
+            "[uwsgi",
+            "http-socket = :$(PORT)",
+            "socket = :$(PORT)",
+            "stats = /tmp/s",
+            "stats = :1717",
+            "processes = 999999999999999999999",
+            "processes = x",
+            "die-on-term = false",
+            "cron = 1 2 3",
+            "if-env = PORT",
+            "http-socket = :%(_)",
+            "endif =",
+            "ini = other.ini",
+            "ini = ../../etc/passwd",
+            "include = uwsgi.ini",
+            "; c",
+            "=",
+            "  = value",
+            "key =",
+        ]
+    ),
+    st.text(max_size=30).filter(lambda s: "\n" not in s and "\r" not in s),
+)
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@FUZZ
+@given(data=version_like)
+def test_python_version_file_never_crashes(tmp_path, data):
+    try:
+        request = parse_python_version_file(_write(tmp_path, ".python-version", data))
+    except errors.BuildError as exc:
+        assert exc.title and exc.body
+    else:
+        assert request.major >= 0 and request.minor >= 0
+
+
+@FUZZ
+@given(data=version_like)
+def test_runtime_txt_never_crashes(tmp_path, data):
+    try:
+        request = parse_runtime_txt(_write(tmp_path, "runtime.txt", data))
+    except errors.BuildError as exc:
+        assert exc.title and exc.body
+    else:
+        assert str(request).count(".") in (1, 2)
+
+
+@FUZZ
+@given(lines=st.lists(ini_line, max_size=12), binary=st.booleans())
+def test_uwsgi_ini_check_never_crashes(tmp_path, lines, binary):
+    data = "\n".join(lines).encode("utf-8")
+    if binary:
+        data += b"\xff\xfe\x00"
+    _write(tmp_path, "other.ini", b"[uwsgi]\nspooler = x\n")
+    try:
+        findings = check(parse(_write(tmp_path, "uwsgi.ini", data), tmp_path))
+    except errors.BuildError as exc:
+        assert exc.title and exc.body
+    else:
+        assert all(f.severity in ("error", "warning", "hint") for f in findings)
