@@ -563,6 +563,23 @@ kills it mid-request 30 seconds later. Add:
     )
 
 
+def ini_workers_die_on_sigterm(main_file: str) -> Finding:
+    """die-on-term alone: Heroku's SIGTERM reaches workers and cuts requests."""
+    return Finding(
+        "warning",
+        f"{main_file} lets SIGTERM cut requests in flight.",
+        """\
+Heroku sends SIGTERM to every process of the dyno, workers included, at every
+deploy, restart and daily cycling. A uWSGI 2.0 worker exits on SIGTERM at
+once, mid-request, so users get errors at each deploy. Let workers finish
+their request first, and bound how long they may take:
+    die-on-term = true
+    hook-accepting = unix_signal:15 gracefully_kill
+    hook-accepting = unix_signal:2 gracefully_kill
+    worker-reload-mercy = 20""",
+    )
+
+
 def ini_spooler(option: Option) -> Finding:
     """Spooler tasks live on the dyno's ephemeral filesystem."""
     return Finding(

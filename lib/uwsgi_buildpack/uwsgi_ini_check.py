@@ -55,6 +55,7 @@ CHEAPER_OPTIONS = (
     "idle",
 )
 GRACEFUL_HOOK_RE = re.compile(r"unix_signal:15\s+gracefully_kill_them_all")
+WORKER_GRACEFUL_RE = re.compile(r"unix_signal:15\s+gracefully_kill\b")
 PORT_RE = re.compile(r"\$\(PORT\)|\$\{PORT\}|%\(env\.PORT\)")
 
 # Measured with test/tools/benchmark-workers (test/fixtures/bench-app, a tiny
@@ -171,6 +172,8 @@ def check(options: list[Option], main_file: str = "uwsgi.ini") -> list[errors.Fi
     die_on_term = [o for o in by_key.get("die-on-term", []) if _truthy(o.value)]
     if not die_on_term and not graceful:
         findings.append(errors.ini_no_die_on_term(main_file))
+    elif not any(WORKER_GRACEFUL_RE.search(o.value) for o in by_key.get("hook-accepting", [])):
+        findings.append(errors.ini_workers_die_on_sigterm(main_file))
 
     for key in SPOOLER_OPTIONS:
         for option in by_key.get(key, []):

@@ -28,8 +28,22 @@ def titles(found) -> list[str]:
     return [f"{f.severity}: {f.title}" for f in found]
 
 
-def test_the_seed_config_only_gets_the_harakiri_hint(tmp_path):
-    assert titles(findings(tmp_path, SEED_INI)) == ["hint: uwsgi.ini sets no harakiri."]
+def test_the_seed_config_gets_the_graceful_shutdown_warning_and_harakiri_hint(tmp_path):
+    assert titles(findings(tmp_path, SEED_INI)) == [
+        "warning: uwsgi.ini lets SIGTERM cut requests in flight.",
+        "hint: uwsgi.ini sets no harakiri.",
+    ]
+
+
+GRACEFUL = (
+    "die-on-term = true\nhook-accepting = unix_signal:15 gracefully_kill\n"
+    "hook-accepting = unix_signal:2 gracefully_kill\nworker-reload-mercy = 20\n"
+)
+
+
+def test_the_default_shutdown_lines_satisfy_the_check(tmp_path):
+    found = findings(tmp_path, "[uwsgi]\nhttp-socket = :$(PORT)\nharakiri = 20\n" + GRACEFUL)
+    assert found == []
 
 
 def test_every_problem_of_a_bad_ini_is_named(tmp_path):
@@ -59,7 +73,7 @@ module = app:app
 def test_port_from_if_env_block_counts(tmp_path):
     found = findings(
         tmp_path,
-        "[uwsgi]\nif-env = PORT\nhttp-socket = :%(_)\nendif =\ndie-on-term = true\nharakiri = 20\n",
+        "[uwsgi]\nif-env = PORT\nhttp-socket = :%(_)\nendif =\nharakiri = 20\n" + GRACEFUL,
     )
     assert found == []
 
@@ -70,11 +84,11 @@ def test_graceful_hook_counts_as_sigterm_handling(tmp_path):
         "[uwsgi]\nhttp-socket = :$(PORT)\n"
         "hook-master-start = unix_signal:15 gracefully_kill_them_all\nharakiri = 20\n",
     )
-    assert found == []
+    assert titles(found) == ["warning: uwsgi.ini lets SIGTERM cut requests in flight."]
 
 
 def test_uwsgi_protocol_socket_on_port_is_an_error(tmp_path):
-    found = findings(tmp_path, "[uwsgi]\nsocket = :$(PORT)\ndie-on-term = true\nharakiri = 5\n")
+    found = findings(tmp_path, "[uwsgi]\nsocket = :$(PORT)\nharakiri = 5\n" + GRACEFUL)
     assert titles(found) == [
         "error: 'socket' on $PORT speaks the uwsgi protocol (uwsgi.ini, line 2)."
     ]
@@ -83,19 +97,20 @@ def test_uwsgi_protocol_socket_on_port_is_an_error(tmp_path):
 def test_cheaper_public_stats_and_too_many_processes(tmp_path):
     found = findings(
         tmp_path,
-        "[uwsgi]\nhttp-socket = :$(PORT)\ndie-on-term = true\nharakiri = 20\n"
-        "processes = 32\ncheaper = 2\nstats = :1717\n",
+        "[uwsgi]\nhttp-socket = :$(PORT)\nharakiri = 20\n"
+        + GRACEFUL
+        + "processes = 32\ncheaper = 2\nstats = :1717\n",
     )
     text = "\n".join(titles(found))
-    assert "32 processes may not fit in a dyno's memory (uwsgi.ini, line 5)" in text
-    assert "'cheaper' enables adaptive process spawning (uwsgi.ini, line 6)" in text
-    assert "'stats' listens on every interface (uwsgi.ini, line 7)" in text
+    assert "32 processes may not fit in a dyno's memory (uwsgi.ini, line 8)" in text
+    assert "'cheaper' enables adaptive process spawning (uwsgi.ini, line 9)" in text
+    assert "'stats' listens on every interface (uwsgi.ini, line 10)" in text
 
 
 def test_included_files_are_checked_with_their_own_name(tmp_path):
     found = findings(
         tmp_path,
-        "[uwsgi]\nhttp-socket = :$(PORT)\ndie-on-term = true\nharakiri = 20\nini = extra.ini\n",
+        "[uwsgi]\nhttp-socket = :$(PORT)\nharakiri = 20\nini = extra.ini\n" + GRACEFUL,
         {"extra.ini": "[uwsgi]\n\nspooler = tasks\n"},
     )
     expected = "warning: 'spooler' keeps tasks on the dyno's disk (extra.ini, line 3)."
@@ -105,7 +120,7 @@ def test_included_files_are_checked_with_their_own_name(tmp_path):
 def test_other_sections_are_ignored(tmp_path):
     found = findings(
         tmp_path,
-        "[uwsgi]\nhttp-socket = :$(PORT)\ndie-on-term = true\nharakiri = 9\n[local]\nspooler = x\n",
+        "[uwsgi]\nhttp-socket = :$(PORT)\nharakiri = 9\n" + GRACEFUL + "[local]\nspooler = x\n",
     )
     assert found == []
 
