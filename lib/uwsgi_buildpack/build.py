@@ -101,6 +101,11 @@ class Build:
     def _check_app(self) -> None:
         if self.prefix.exists() or self.prefix.is_symlink():
             raise errors.committed_runtime(str(PREFIX_IN_APP))
+        # A virtualenv committed with the app holds absolute paths of the
+        # developer's machine and binaries for another OS: it never works on a
+        # dyno, and silently shadows the packages the build installs.
+        for cfg in sorted(self.build_dir.glob("*/pyvenv.cfg")):
+            raise errors.committed_virtualenv(cfg.parent.name)
 
     def _install_python(self, config: dict[str, str], plat: runtime.Platform) -> tuple[str, str]:
         request = python_version.read_requested_version(self.build_dir)

@@ -423,6 +423,22 @@ Remove it from the repository and add it to .gitignore:
     )
 
 
+def committed_virtualenv(name: str) -> BuildError:
+    """A virtualenv directory committed with the app."""
+    return BuildError(
+        f"The app contains a virtual environment: '{name}/'.",
+        f"""\
+'{name}/pyvenv.cfg' shows that '{name}/' is a Python virtual environment. It
+was made on another machine: its interpreter paths and compiled packages do
+not work on Heroku, and it would shadow the packages the build installs.
+
+Remove it from the repository and ignore it; list the packages you need in
+requirements.txt instead:
+    git rm -r --cached {name}
+    echo {name}/ >> .gitignore""",
+    )
+
+
 def pip_install_failed(requirements: str, tail: Sequence[str]) -> BuildError:
     """pip failed while installing the app's requirements."""
     return BuildError(

@@ -1,0 +1,258 @@
+#!/bin/sh
+# shellcheck disable=SC2016 # snippets are expanded later
+# Bad inputs: every one ends in exit 1, a " !     " error block on stdout that
+# names the file (and line) and the fix, nothing on stderr and no traceback.
+# shellcheck source=testrunner/lib/test_utils.sh
+. "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
+# shellcheck source=helpers.sh
+. "${BUILDPACK_HOME}/test/helpers.sh"
+
+oneTimeSetUp() {
+	TEST_SUITE_CACHE="$(mktemp -d "${SHUNIT_TMPDIR}/test_suite_cache.XXXX")"
+	start_runtime_mirror
+	PY312=$(mirror_version_of 3.12)
+	ARCHIVE="python-${PY312}-ubuntu-24.04-amd64.tar.zst"
+	EXTRA_PIDS=""
+}
+
+oneTimeTearDown() {
+	for pid in ${EXTRA_PIDS}; do kill "${pid}" 2>/dev/null; done
+	stop_runtime_mirror
+	rm -rf "${TEST_SUITE_CACHE}"
+}
+
+# serve_dir DIR: serve DIR like the runtime mirror; sets DIR_URL.
+serve_dir() {
+	rm -f "$1.port"
+	"${TOOLS}/serve-runtime-mirror" "$1" --port-file "$1.port" >/dev/null 2>&1 &
+	EXTRA_PIDS="${EXTRA_PIDS} $!"
+	tries=0
+	while [ ! -s "$1.port" ] && [ "${tries}" -lt 100 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	DIR_URL="http://127.0.0.1:$(cat "$1.port")"
+}
+
+# failsWith MESSAGE...: the last compile failed cleanly with each MESSAGE on stdout.
+failsWith() {
+	assertCapturedError 1 " !     Error: $1"
+	shift
+	for message in "$@"; do
+		assertCaptured "${message}"
+	done
+	assertNotCaptured "Traceback"
+}
+
+app_with_version_file() {
+	echo "six==1.16.0" >"${BUILD_DIR}/requirements.txt"
+	# shellcheck disable=SC2059 # the content is the format: it holds escapes
+	printf "$2" >"${BUILD_DIR}/$1"
+	compile
+}
+
+testPythonVersionGarbage() {
+	app_with_version_file .python-version 'latest please\n'
+	failsWith "Invalid Python version in .python-version." ".python-version, line 1, is not a Python version:" "latest please"
+}
+
+testPythonVersionTwoVersions() {
+	app_with_version_file .python-version '3.12\n# comment\n3.13\n'
+	failsWith "Multiple Python versions found in .python-version." "line 1: 3.12" "line 3: 3.13"
+}
+
+testPythonVersionEmpty() {
+	app_with_version_file .python-version ''
+	failsWith "No Python version found in .python-version."
+}
+
+testPythonVersionOnlyComments() {
+	app_with_version_file .python-version '# 3.12\n\n'
+	failsWith "No Python version found in .python-version." "without a '#' in front"
+}
+
+testPythonVersionWithBom() {
+	app_with_version_file .python-version '\357\273\2773.12\n'
+	failsWith "Unable to read .python-version." "byte-order mark"
+}
+
+testPythonVersionUtf16() {
+	app_with_version_file .python-version '\377\3763\000.\0001\0002\000\n\000'
+	failsWith "Unable to read .python-version." "UTF-16"
+}
+
+testPythonVersionEndOfLife() {
+	for version in 3.8 3.9 2.7; do
+		rm -rf "${BUILD_DIR:?}"/*
+		app_with_version_file .python-version "${version}\n"
+		failsWith "Python ${version} is end-of-life and not supported." "Upgrade the app to a supported Python"
+	done
+}
+
+testPythonVersionThatDoesNotExist() {
+	app_with_version_file .python-version '3.99\n'
+	failsWith "Python 3.99 is not a supported version." "Supported versions are 3.10 to 3.14"
+}
+
+testPythonVersionTheSourceDoesNotHave() {
+	app_with_version_file .python-version '3.12.99\n'
+	failsWith "Python 3.12.99 is not available." "Available versions:" "${PY312}"
+}
+
+testRuntimeTxtGarbage() {
+	for content in 'python3.12' '3.12'; do
+		rm -rf "${BUILD_DIR:?}"/*
+		app_with_version_file runtime.txt "${content}\n"
+		failsWith "Invalid Python version in runtime.txt." "runtime.txt, line 1, reads:" "python-3.14.0"
+	done
+}
+
+testVersionFilesThatDisagree() {
+	printf 'python-%s\n' "${PY312}" >"${BUILD_DIR}/runtime.txt"
+	app_with_version_file .python-version '3.13\n'
+	failsWith "runtime.txt and .python-version disagree." "Delete runtime.txt"
+}
+
+testUnsupportedStack() {
+	echo "six" >"${BUILD_DIR}/requirements.txt"
+	capture env STACK=heroku-18 "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${CACHE_DIR}" "${ENV_DIR}"
+	failsWith "The stack 'heroku-18' is not supported." "heroku stack:set heroku-24"
+}
+
+testRuntimeSourceUnreachable() {
+	echo "six" >"${BUILD_DIR}/requirements.txt"
+	echo "http://127.0.0.1:9" >"${ENV_DIR}/PYTHON_RUNTIME_URL"
+	compile
+	failsWith "Unable to download the Python runtime." "Retrying SHA256SUMS in 1s" "Retrying SHA256SUMS in 2s" "after 4 attempts"
+}
+
+testRuntimeArchiveMissing() {
+	empty="${OUTPUT_DIR}/empty-mirror"
+	mkdir -p "${empty}"
+	serve_dir "${empty}"
+	echo "${DIR_URL}" >"${ENV_DIR}/PYTHON_RUNTIME_URL"
+	echo "3.12.1" >"${BUILD_DIR}/.python-version"
+	compile
+	failsWith "The Python runtime archive was not found." "python-3.12.1-ubuntu-24.04-amd64.tar.zst does not exist"
+}
+
+testTamperedRuntimeArchiveIsRefused() {
+	bad="${OUTPUT_DIR}/tampered-mirror"
+	mkdir -p "${bad}"
+	cp "${MIRROR_DIR}/SHA256SUMS" "${bad}/"
+	cp "${MIRROR_DIR}/${ARCHIVE}" "${bad}/"
+	printf 'x' | dd of="${bad}/${ARCHIVE}" bs=1 seek=1000 conv=notrunc 2>/dev/null
+	serve_dir "${bad}"
+	echo "${DIR_URL}" >"${ENV_DIR}/PYTHON_RUNTIME_URL"
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	compile
+	failsWith "The Python runtime archive failed its checksum." "does not match the sha256 checksum listed in SHA256SUMS"
+}
+
+testTruncatedRuntimeArchiveWithoutChecksums() {
+	bad="${OUTPUT_DIR}/truncated-mirror"
+	mkdir -p "${bad}"
+	head -c 3000000 "${MIRROR_DIR}/${ARCHIVE}" >"${bad}/${ARCHIVE}"
+	serve_dir "${bad}"
+	echo "${DIR_URL}" >"${ENV_DIR}/PYTHON_RUNTIME_URL"
+	echo "${PY312}" >"${BUILD_DIR}/.python-version"
+	compile
+	failsWith "The Python runtime archive is damaged." "${ARCHIVE} could not be unpacked"
+}
+
+testRuntimeArchiveEscapingTheInstallDirIsRefused() {
+	bad="${OUTPUT_DIR}/evil-mirror"
+	mkdir -p "${bad}"
+	python3 -c '
+import io, sys, tarfile
+with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as tar:
+    for name in ("bin/python3", "../../escaped"):
+        info = tarfile.TarInfo(name)
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"hi\n"))
+' | zstd -q -o "${bad}/python-3.12.0-ubuntu-24.04-amd64.tar.zst"
+	(cd "${bad}" && sha256sum ./*.tar.zst | sed 's| \./| |' >SHA256SUMS)
+	serve_dir "${bad}"
+	echo "${DIR_URL}" >"${ENV_DIR}/PYTHON_RUNTIME_URL"
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	compile
+	failsWith "The Python runtime archive is unsafe." "outside the install"
+	assertFalse "nothing written outside" "[ -e '${OUTPUT_DIR}/escaped' ]"
+}
+
+testCommittedRuntimeDirectory() {
+	echo "six" >"${BUILD_DIR}/requirements.txt"
+	mkdir -p "${BUILD_DIR}/.heroku/python/bin"
+	compile
+	assertCapturedError 1 " !     Error: The app contains a '.heroku/python' directory."
+	assertCaptured "git rm -r --cached .heroku/python"
+}
+
+testCommittedVirtualenv() {
+	echo "six" >"${BUILD_DIR}/requirements.txt"
+	mkdir -p "${BUILD_DIR}/venv/bin"
+	echo "home = /Users/me/.pyenv/versions/3.12.1/bin" >"${BUILD_DIR}/venv/pyvenv.cfg"
+	compile
+	failsWith "The app contains a virtual environment: 'venv/'." "git rm -r --cached venv"
+}
+
+testUnreadableConfigVar() {
+	echo "six" >"${BUILD_DIR}/requirements.txt"
+	printf 'secret\377\376' >"${ENV_DIR}/MY_TOKEN"
+	compile
+	failsWith "The config var MY_TOKEN could not be read." "heroku config:set MY_TOKEN="
+}
+
+testUwsgiIniThatDoesNotParse() {
+	use_fixture wsgi-app
+	printf '[uwsgi]\nhttp-socket = :$(PORT)\nmaster true\n' >"${BUILD_DIR}/uwsgi.ini"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError 1 " !     Error: uwsgi.ini does not parse."
+	assertCaptured "uwsgi.ini, line 3: expected 'option = value':"
+	assertNotCaptured "Traceback"
+}
+
+testUnknownUwsgiVersionPinnedByTheApp() {
+	use_fixture wsgi-app
+	echo "uwsgi==2.0.999" >>"${BUILD_DIR}/requirements.txt"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	failsWith "uWSGI 2.0.999 does not exist." "requirements.txt pins uwsgi==2.0.999"
+}
+
+testRequirementThatDoesNotExist() {
+	use_fixture wsgi-app
+	echo "this-package-does-not-exist-uwsgi-bp==1.0" >>"${BUILD_DIR}/requirements.txt"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError 1 " !     Error: Unable to install the packages in requirements.txt."
+	assertCaptured "this-package-does-not-exist-uwsgi-bp"
+	assertNotCaptured "Traceback"
+}
+
+testMalformedRequirementLine() {
+	use_fixture wsgi-app
+	echo "six=>1.0" >>"${BUILD_DIR}/requirements.txt"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError 1 " !     Error: Unable to install the packages in requirements.txt."
+	assertCaptured "six=>1.0"
+	assertNotCaptured "Traceback"
+}
+
+testConflictingPins() {
+	use_fixture wsgi-app
+	printf 'six==1.16.0\nsix==1.15.0\n' >"${BUILD_DIR}/requirements.txt"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError 1 " !     Error: Unable to install the packages in requirements.txt."
+	assertCaptured "six"
+	assertNotCaptured "Traceback"
+}
+
+testPrivateIndexThatIsDown() {
+	use_fixture wsgi-app
+	echo "http://127.0.0.1:9/simple" >"${ENV_DIR}/PIP_INDEX_URL"
+	echo "0" >"${ENV_DIR}/PIP_RETRIES"
+	echo "/dev/null" >"${ENV_DIR}/PIP_CONFIG_FILE"
+	echo "attrs==23.1.0" >>"${BUILD_DIR}/requirements.txt"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError 1 " !     Error: Unable to install the packages in requirements.txt."
+	assertNotCaptured "Traceback"
+}
