@@ -66,5 +66,7 @@ def load(env_dir: Path | None) -> dict[str, str]:
             value = path.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise errors.config_var_unreadable(name, type(exc).__name__) from None
-        config[name] = value
+        # Buildpacks written in shell read these files with $(cat file), which
+        # drops trailing newlines; do the same so `echo value > file` works.
+        config[name] = value.rstrip("\n")
     return config

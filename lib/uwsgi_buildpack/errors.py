@@ -234,6 +234,19 @@ def arch_unsupported_on_stack(stack: str, arch: str) -> BuildError:
     )
 
 
+def runtime_url_invalid(url: str) -> BuildError:
+    """PYTHON_RUNTIME_URL is not an http(s) URL."""
+    return BuildError(
+        "PYTHON_RUNTIME_URL is not a valid URL.",
+        f"""\
+PYTHON_RUNTIME_URL must be an http:// or https:// base URL of Heroku-style
+Python runtime archives; it is: {url}
+
+Fix it, or unset it to use Heroku's own archives:
+    heroku config:unset PYTHON_RUNTIME_URL""",
+    )
+
+
 def runtime_source_unreachable(url: str, reason: str, attempts: int) -> BuildError:
     """Network failure after retries."""
     return BuildError(

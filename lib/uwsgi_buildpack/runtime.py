@@ -151,7 +151,10 @@ def _reason(exc: Exception | None) -> str:
 
 def open_source(base_url: str) -> RuntimeSource:
     """Fetch the source's SHA256SUMS if it publishes one."""
-    base_url = base_url.rstrip("/")
+    base_url = base_url.strip().rstrip("/")
+    parsed = urllib.parse.urlsplit(base_url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise errors.runtime_url_invalid(_redact(base_url) if parsed.hostname else "(not a URL)")
     url = f"{base_url}/SHA256SUMS"
 
     def fetch() -> bytes:
