@@ -1,0 +1,100 @@
+#!/bin/sh
+# Nothing is lost: a build killed (SIGKILL, no chance to clean up) at any moment
+# leaves a cache that the next build either reuses correctly or discards with a
+# reason, never one that breaks it or ships a half-built file.
+# shellcheck source=testrunner/lib/test_utils.sh
+. "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
+# shellcheck source=helpers.sh
+. "${BUILDPACK_HOME}/test/helpers.sh"
+
+oneTimeSetUp() {
+	TEST_SUITE_CACHE="$(mktemp -d "${SHUNIT_TMPDIR}/test_suite_cache.XXXX")"
+	start_runtime_mirror
+	KILLS=0
+}
+
+oneTimeTearDown() {
+	echo "builds killed: ${KILLS}, each followed by a successful build"
+	stop_runtime_mirror
+	rm -rf "${TEST_SUITE_CACHE}"
+}
+
+# fresh_app PYTHON [EXTRA_REQUIREMENT]
+fresh_app() {
+	rm -rf "${BUILD_DIR}"
+	mkdir -p "${BUILD_DIR}"
+	use_fixture wsgi-app
+	echo "$1" >"${BUILD_DIR}/.python-version"
+	[ -z "${2:-}" ] || echo "$2" >>"${BUILD_DIR}/requirements.txt"
+}
+
+# kill_build_at PYTHON PATTERN DELAY [EXTRA_REQUIREMENT]: start a build, wait
+# until its output shows PATTERN, wait DELAY seconds more, then SIGKILL every
+# process of the build. Then the same app must build with the same cache.
+kill_build_at() {
+	fresh_app "$1" "${4:-}"
+	log="${OUTPUT_DIR}/killed.log"
+	: >"${log}"
+	setsid "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}" >"${log}" 2>&1 &
+	pid=$!
+	tries=0
+	until grep -q -F -e "$2" "${log}" || ! kill -0 "${pid}" 2>/dev/null || [ "${tries}" -ge 3000 ]; do
+		sleep 0.05
+		tries=$((tries + 1))
+	done
+	sleep "$3"
+	if kill -KILL -- "-${pid}" 2>/dev/null; then
+		KILLS=$((KILLS + 1))
+		echo "killed at: '$2' + $3 s"
+	else
+		echo "not killed (build had ended) at: '$2' + $3 s"
+	fi
+	wait "${pid}" 2>/dev/null
+	then_build_succeeds "$1" "${4:-}"
+}
+
+then_build_succeeds() {
+	fresh_app "$1" "${2:-}"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertEquals "uwsgi runs" "2.0.31" "$("${BUILD_DIR}/.heroku/python/bin/uwsgi" --version 2>&1)"
+	assertEquals "python runs" "ok" \
+		"$(LD_LIBRARY_PATH="${BUILD_DIR}/.heroku/python/lib" "${BUILD_DIR}/.heroku/python/bin/python3" -c 'import six; print("ok")' 2>&1)"
+}
+
+testKilledDuringAColdBuild() {
+	kill_build_at 3.12 "-----> Python" 0
+	kill_build_at 3.12 "Installing Python" 0.3
+	kill_build_at 3.12 "Installing Python" 1
+	kill_build_at 3.12 "Installed Python" 0
+	kill_build_at 3.12 "Compiling on" 2
+	kill_build_at 3.12 "Compiling on" 15
+}
+
+testKilledWhenTheCompiledBinaryIsBeingCached() {
+	kill_build_at 3.13 "Compiling on" 20
+	kill_build_at 3.13 "Compiled uWSGI" 0
+	kill_build_at 3.13 "Installed uWSGI" 0
+}
+
+testKilledDuringAWarmBuild() {
+	then_build_succeeds 3.13
+	kill_build_at 3.13 "-----> Python" 0.1
+	kill_build_at 3.13 "reusing cache" 0
+	kill_build_at 3.13 "reusing cache" 0.2
+	kill_build_at 3.13 "-----> uWSGI" 0
+	kill_build_at 3.13 "-----> Installing requirements" 0
+	kill_build_at 3.13 "-----> Installing requirements" 0.5
+	kill_build_at 3.13 "-----> Configuring uWSGI" 0
+	kill_build_at 3.13 "-----> Configuring uWSGI" 0.05
+	kill_build_at 3.13 "Wrote a default Procfile" 0
+}
+
+testKilledWhileThePythonCacheIsBeingReplaced() {
+	# A changed requirement makes the build save a new copy of the prefix.
+	kill_build_at 3.13 "-----> Configuring uWSGI" 0 "idna==3.6"
+	kill_build_at 3.13 "-----> Configuring uWSGI" 0.1 "idna==3.7"
+	kill_build_at 3.13 "-----> Configuring uWSGI" 0.2 "idna==3.8"
+	kill_build_at 3.13 "-----> Configuring uWSGI" 0.3 "idna==3.9"
+	kill_build_at 3.13 "-----> Configuring uWSGI" 0.5 "idna==3.10"
+}
