@@ -47,7 +47,7 @@ kill_build_at() {
 		KILLS=$((KILLS + 1))
 		echo "killed at: '$2' + $3 s"
 	else
-		echo "not killed (build had ended) at: '$2' + $3 s"
+		fail "the build ended before it could be killed at '$2' + $3 s"
 	fi
 	wait "${pid}" 2>/dev/null
 	then_build_succeeds "$1" "${4:-}"
@@ -62,39 +62,49 @@ then_build_succeeds() {
 		"$(LD_LIBRARY_PATH="${BUILD_DIR}/.heroku/python/lib" "${BUILD_DIR}/.heroku/python/bin/python3" -c 'import six; print("ok")' 2>&1)"
 }
 
-testKilledDuringAColdBuild() {
-	kill_build_at 3.12 "-----> Python" 0
-	kill_build_at 3.12 "Installing Python" 0.3
-	kill_build_at 3.12 "Installing Python" 1
-	kill_build_at 3.12 "Installed Python" 0
-	kill_build_at 3.12 "Compiling on" 2
-	kill_build_at 3.12 "Compiling on" 15
+# forget ENTRY: remove one cache entry, so the next build has to redo that step.
+forget() {
+	rm -rf "${TEST_SUITE_CACHE}/uwsgi-buildpack/$1"
 }
 
-testKilledWhenTheCompiledBinaryIsBeingCached() {
-	kill_build_at 3.13 "Compiling on" 20
-	kill_build_at 3.13 "Compiled uWSGI" 0
-	kill_build_at 3.13 "Installed uWSGI" 0
+testKilledWhileInstallingPython() {
+	kill_build_at 3.12 "-----> Python" 0
+	forget python
+	kill_build_at 3.12 "Installing Python" 0
+	forget python
+	kill_build_at 3.12 "Installing Python" 0.3
+	forget python
+	kill_build_at 3.12 "Installing Python" 1
+	forget python
+	kill_build_at 3.12 "Installed Python" 0
+}
+
+testKilledWhileCompilingUwsgi() {
+	forget uwsgi
+	kill_build_at 3.12 "Compiling on" 2
+	forget uwsgi
+	kill_build_at 3.12 "Compiling on" 15
+	forget uwsgi
+	kill_build_at 3.12 "Compiled uWSGI" 0
 }
 
 testKilledDuringAWarmBuild() {
-	then_build_succeeds 3.13
-	kill_build_at 3.13 "-----> Python" 0.1
-	kill_build_at 3.13 "reusing cache" 0
-	kill_build_at 3.13 "reusing cache" 0.2
-	kill_build_at 3.13 "-----> uWSGI" 0
-	kill_build_at 3.13 "-----> Installing requirements" 0
-	kill_build_at 3.13 "-----> Installing requirements" 0.5
-	kill_build_at 3.13 "-----> Configuring uWSGI" 0
-	kill_build_at 3.13 "-----> Configuring uWSGI" 0.05
-	kill_build_at 3.13 "Wrote a default Procfile" 0
+	then_build_succeeds 3.12
+	kill_build_at 3.12 "-----> Python" 0.1
+	kill_build_at 3.12 "reusing cache" 0
+	kill_build_at 3.12 "reusing cache" 0.2
+	kill_build_at 3.12 "-----> uWSGI" 0
+	kill_build_at 3.12 "-----> Installing requirements" 0
+	kill_build_at 3.12 "-----> Installing requirements" 0.5
+	kill_build_at 3.12 "-----> Configuring uWSGI" 0
+	kill_build_at 3.12 "Wrote a default Procfile" 0
 }
 
 testKilledWhileThePythonCacheIsBeingReplaced() {
 	# A changed requirement makes the build save a new copy of the prefix.
-	kill_build_at 3.13 "-----> Configuring uWSGI" 0 "idna==3.6"
-	kill_build_at 3.13 "-----> Configuring uWSGI" 0.1 "idna==3.7"
-	kill_build_at 3.13 "-----> Configuring uWSGI" 0.2 "idna==3.8"
-	kill_build_at 3.13 "-----> Configuring uWSGI" 0.3 "idna==3.9"
-	kill_build_at 3.13 "-----> Configuring uWSGI" 0.5 "idna==3.10"
+	kill_build_at 3.12 "-----> Configuring uWSGI" 0 "idna==3.6"
+	kill_build_at 3.12 "-----> Configuring uWSGI" 0.1 "idna==3.7"
+	kill_build_at 3.12 "-----> Configuring uWSGI" 0.2 "idna==3.8"
+	kill_build_at 3.12 "-----> Configuring uWSGI" 0.3 "idna==3.9"
+	kill_build_at 3.12 "-----> Configuring uWSGI" 0.5 "idna==3.10"
 }
