@@ -38,8 +38,8 @@ kill_build_at() {
 	setsid "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}" >"${log}" 2>&1 &
 	pid=$!
 	tries=0
-	until grep -q -F -e "$2" "${log}" || ! kill -0 "${pid}" 2>/dev/null || [ "${tries}" -ge 3000 ]; do
-		sleep 0.05
+	until grep -q -F -e "$2" "${log}" || ! kill -0 "${pid}" 2>/dev/null || [ "${tries}" -ge 6000 ]; do
+		sleep 0.02
 		tries=$((tries + 1))
 	done
 	sleep "$3"
@@ -96,8 +96,8 @@ testKilledDuringAWarmBuild() {
 	kill_build_at 3.12 "-----> uWSGI" 0
 	kill_build_at 3.12 "-----> Installing requirements" 0
 	kill_build_at 3.12 "-----> Installing requirements" 0.5
-	kill_build_at 3.12 "-----> Configuring uWSGI" 0
-	kill_build_at 3.12 "Wrote a default Procfile" 0
+	kill_build_at 3.12 "reusing cached binary" 0
+	kill_build_at 3.12 "Looking in indexes" 0.2
 }
 
 testKilledWhileThePythonCacheIsBeingReplaced() {
@@ -106,5 +106,5 @@ testKilledWhileThePythonCacheIsBeingReplaced() {
 	kill_build_at 3.12 "-----> Configuring uWSGI" 0.1 "idna==3.7"
 	kill_build_at 3.12 "-----> Configuring uWSGI" 0.2 "idna==3.8"
 	kill_build_at 3.12 "-----> Configuring uWSGI" 0.3 "idna==3.9"
-	kill_build_at 3.12 "-----> Configuring uWSGI" 0.5 "idna==3.10"
+	kill_build_at 3.12 "Successfully installed idna" 0 "idna==3.10"
 }
