@@ -43,7 +43,7 @@ kill_build_at() {
 		tries=$((tries + 1))
 	done
 	sleep "$3"
-	if kill -KILL -- "-${pid}" 2>/dev/null; then
+	if kill -KILL "-${pid}" 2>/dev/null; then
 		KILLS=$((KILLS + 1))
 		echo "killed at: '$2' + $3 s"
 	else
