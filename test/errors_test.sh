@@ -256,3 +256,61 @@ testPrivateIndexThatIsDown() {
 	assertCapturedError 1 " !     Error: Unable to install the packages in requirements.txt."
 	assertNotCaptured "Traceback"
 }
+
+testFailingPreCompileHookStopsTheBuild() {
+	use_fixture wsgi-app
+	mkdir -p "${BUILD_DIR}/bin"
+	printf '#!/bin/sh\necho "checking secrets file"\necho "config/secrets.yml missing" >&2\nexit 3\n' \
+		>"${BUILD_DIR}/bin/pre_compile"
+	chmod +x "${BUILD_DIR}/bin/pre_compile"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	failsWith "bin/pre_compile failed (exit status 3)." "config/secrets.yml missing" "checking secrets file"
+}
+
+testPostCompileHookRunsInTheBuildDirWithTheAppsPython() {
+	use_fixture wsgi-app
+	mkdir -p "${BUILD_DIR}/bin"
+	printf '#!/bin/sh\npwd >hook-ran-in\npython -c "import six, sys; print(sys.prefix)" >>hook-ran-in\n' \
+		>"${BUILD_DIR}/bin/post_compile"
+	chmod +x "${BUILD_DIR}/bin/post_compile"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "-----> Running bin/post_compile"
+	assertEquals "$(printf '%s\n%s' "${BUILD_DIR}" "${BUILD_DIR}/.heroku/python")" "$(cat "${BUILD_DIR}/hook-ran-in")"
+}
+
+testCExtensionThatFailsToBuildShowsTheCompilersLastLines() {
+	use_fixture wsgi-app
+	mkdir -p "${BUILD_DIR}/brokenext"
+	printf 'from setuptools import Extension, setup\nsetup(name="brokenext", version="1.0", ext_modules=[Extension("brokenext", ["brokenext.c"])])\n' \
+		>"${BUILD_DIR}/brokenext/setup.py"
+	printf '#include <Python.h>\nthis is not C;\n' >"${BUILD_DIR}/brokenext/brokenext.c"
+	echo "./brokenext" >>"${BUILD_DIR}/requirements.txt"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError 1 " !     Error: Unable to install the packages in requirements.txt."
+	assertCaptured "brokenext.c"
+	assertCaptured "error:"
+	assertNotCaptured "Traceback"
+}
+
+testUwsgiCompileFailureShowsTheCompilerLog() {
+	use_fixture wsgi-app
+	echo "-include /nonexistent/uwsgi-bp-missing.h" >"${ENV_DIR}/CFLAGS"
+	compile
+	failsWith "uWSGI 2.0.31 failed to compile." "The last lines of the compiler's output:" "uwsgi-bp-missing.h"
+}
+
+testConfigVarValuesNeverReachTheLogOrTheSlug() {
+	use_fixture wsgi-app
+	echo "hunter2-very-secret" >"${ENV_DIR}/API_TOKEN"
+	echo "http://deploy:hunter2-pip-secret@127.0.0.1:9/simple" >"${ENV_DIR}/PIP_EXTRA_INDEX_URL"
+	echo "0" >"${ENV_DIR}/PIP_RETRIES"
+	echo "1" >"${ENV_DIR}/PIP_TIMEOUT"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertNotCaptured "hunter2"
+	assertEquals "no secret in the slug's generated files" "" \
+		"$(grep -rl hunter2 "${BUILD_DIR}" "${BUILDPACK_HOME}/export" 2>/dev/null)"
+	assertEquals "generated files are not world-writable" "" \
+		"$(find "${BUILD_DIR}/uwsgi.ini" "${BUILD_DIR}/Procfile" "${BUILD_DIR}/.profile.d" "${BUILD_DIR}/.heroku" -perm -o+w ! -type l)"
+}

@@ -23,6 +23,7 @@ from . import (
     entrypoint,
     env_dir,
     errors,
+    hooks,
     output,
     profile,
     python_version,
@@ -88,11 +89,13 @@ class Build:
             self.cache_dir / cache.ROOT_NAME / "pip-cache",
         )
         before = self._restored_fingerprint
+        hooks.run("pre_compile", self.build_dir, env)
         self._install_uwsgi(version, minor, plat, env)
         self._install_requirements(env)
         if collectstatic.should_run(self.build_dir, self.prefix, minor, config):
             collectstatic.run(self.build_dir, self.prefix, env)
         self._configure(config, minor, env)
+        hooks.run("post_compile", self.build_dir, env)
         self._finish(version, minor, plat, before)
         output.step(f"Done in {timer}")
 

@@ -485,6 +485,20 @@ Fix the cause, or set DISABLE_COLLECTSTATIC=1 to skip this step.""",
     )
 
 
+def hook_failed(name: str, status: int, tail: Sequence[str]) -> BuildError:
+    """bin/pre_compile or bin/post_compile exited non-zero."""
+    return BuildError(
+        f"bin/{name} failed (exit status {status}).",
+        f"""\
+The app's bin/{name} hook exited with status {status}. Its last lines of
+output:
+{_quote(tail[-15:]) if tail else "    (no output)"}
+
+Fix the script (it runs from the app's directory, with the app's Python
+first on PATH and the config vars set), or remove it.""",
+    )
+
+
 def internal(message: str) -> BuildError:
     """A bug in the buildpack rather than in the app."""
     return BuildError(

@@ -144,3 +144,25 @@ def test_unreachable_source_retries_then_fails(monkeypatch):
 
 def test_credentials_in_the_url_are_not_shown():
     assert runtime._redact("https://user:secret@host:8080/path") == "https://host:8080/path"
+
+
+def test_403_for_an_archive_reads_as_not_found(tmp_path, monkeypatch):
+    """S3 answers 403, not 404, for a missing key when listing is off."""
+
+    class Forbidden(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            self.send_response(403)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Forbidden)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        source = runtime.open_source(f"http://127.0.0.1:{httpd.server_address[1]}")
+        assert source.checksums is None
+        with pytest.raises(errors.BuildError, match="not found"):
+            runtime.install(source, "3.12.1", PLAT, tmp_path / "p")
+    finally:
+        httpd.shutdown()
