@@ -107,8 +107,9 @@ class Build:
         # A virtualenv committed with the app holds absolute paths of the
         # developer's machine and binaries for another OS: it never works on a
         # dyno, and silently shadows the packages the build installs.
-        for cfg in sorted(self.build_dir.glob("*/pyvenv.cfg")):
-            raise errors.committed_virtualenv(cfg.parent.name)
+        venvs = sorted(self.build_dir.glob("*/pyvenv.cfg"))
+        if venvs:
+            raise errors.committed_virtualenv(venvs[0].parent.name)
 
     def _install_python(self, config: dict[str, str], plat: runtime.Platform) -> tuple[str, str]:
         request = python_version.read_requested_version(self.build_dir)
