@@ -47,7 +47,9 @@ kill_build_at() {
 		KILLS=$((KILLS + 1))
 		echo "killed at: '$2' + $3 s"
 	else
-		fail "the build ended before it could be killed at '$2' + $3 s"
+		# Late moments of a fast warm build can be over before the kill lands
+		# on a busy machine; such a try does not count (see the last test).
+		echo "not killed (the build had ended) at: '$2' + $3 s"
 	fi
 	wait "${pid}" 2>/dev/null
 	then_build_succeeds "$1" "${4:-}"
@@ -97,6 +99,9 @@ testKilledDuringAWarmBuild() {
 	kill_build_at 3.12 "-----> Installing requirements" 0
 	kill_build_at 3.12 "-----> Installing requirements" 0.5
 	kill_build_at 3.12 "reusing cached binary" 0
+	kill_build_at 3.12 "reusing cached binary" 0.1
+	kill_build_at 3.12 "-----> Installing requirements" 0.2
+	kill_build_at 3.12 "Looking in indexes" 0
 	kill_build_at 3.12 "Looking in indexes" 0.2
 }
 
@@ -107,4 +112,9 @@ testKilledWhileThePythonCacheIsBeingReplaced() {
 	kill_build_at 3.12 "-----> Configuring uWSGI" 0.2 "idna==3.8"
 	kill_build_at 3.12 "-----> Configuring uWSGI" 0.3 "idna==3.9"
 	kill_build_at 3.12 "Successfully installed idna" 0 "idna==3.10"
+}
+
+# Runs last (shunit2 runs tests in file order): the kills that landed.
+testAtLeastTwentyKillsLanded() {
+	assertTrue "builds killed: ${KILLS} (at least 20 wanted)" "[ ${KILLS} -ge 20 ]"
 }
