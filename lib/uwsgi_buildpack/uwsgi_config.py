@@ -25,8 +25,9 @@ _INI = """\
 # Written by the uWSGI buildpack because the app has no uwsgi.ini of its own.
 # Commit a uwsgi.ini to take over; start from this one if you like.
 #
-# Any uWSGI option can also be set with a config var named UWSGI_<OPTION>
-# (uWSGI reads them itself), e.g. UWSGI_HARAKIRI=25 or UWSGI_STATIC_MAP.
+# Any uWSGI option this file does not set can also be set with a config var
+# named UWSGI_<OPTION> (uWSGI reads them itself), e.g. UWSGI_HARAKIRI=25 or
+# UWSGI_STATIC_MAP. A line below wins over such a variable.
 [uwsgi]
 # Heroku routes the dyno's traffic to $PORT only, and kills a web dyno that has
 # not bound it within 60 seconds of starting (R10).
