@@ -7,15 +7,13 @@
 . "${BUILDPACK_HOME}/test/helpers.sh"
 
 oneTimeSetUp() {
-	TEST_SUITE_CACHE="$(mktemp -d "${SHUNIT_TMPDIR}/test_suite_cache.XXXX")"
-	start_runtime_mirror
+	start_suite
 	PY312=$(mirror_version_of 3.12)
 	PY313=$(mirror_version_of 3.13)
 }
 
 oneTimeTearDown() {
-	stop_runtime_mirror
-	rm -rf "${TEST_SUITE_CACHE}"
+	end_suite
 }
 
 uwsgi_md5() {

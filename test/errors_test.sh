@@ -8,8 +8,7 @@
 . "${BUILDPACK_HOME}/test/helpers.sh"
 
 oneTimeSetUp() {
-	TEST_SUITE_CACHE="$(mktemp -d "${SHUNIT_TMPDIR}/test_suite_cache.XXXX")"
-	start_runtime_mirror
+	start_suite
 	PY312=$(mirror_version_of 3.12)
 	ARCHIVE="python-${PY312}-ubuntu-24.04-amd64.tar.zst"
 	EXTRA_PIDS=""
@@ -17,8 +16,7 @@ oneTimeSetUp() {
 
 oneTimeTearDown() {
 	for pid in ${EXTRA_PIDS}; do kill "${pid}" 2>/dev/null; done
-	stop_runtime_mirror
-	rm -rf "${TEST_SUITE_CACHE}"
+	end_suite
 }
 
 # serve_dir DIR: serve DIR like the runtime mirror; sets DIR_URL.

@@ -14,6 +14,18 @@ FIXTURES="${BUILDPACK_HOME}/test/fixtures"
 MIRROR_DIR="${UWSGI_BP_MIRROR_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/uwsgi-buildpack/runtime-mirror}"
 export STACK="${STACK:-heroku-24}"
 
+# The suites' oneTimeSetUp and oneTimeTearDown: a cache shared by the suite's
+# tests (the testrunner's TEST_SUITE_CACHE) and the runtime mirror.
+start_suite() {
+	TEST_SUITE_CACHE="$(mktemp -d "${SHUNIT_TMPDIR}/test_suite_cache.XXXX")"
+	start_runtime_mirror
+}
+
+end_suite() {
+	stop_runtime_mirror
+	rm -rf "${TEST_SUITE_CACHE}"
+}
+
 # Build (or reuse) the runtime mirror and serve it on a free loopback port.
 start_runtime_mirror() {
 	"${TOOLS}/make-runtime-mirror" "${MIRROR_DIR}" >"${SHUNIT_TMPDIR}/mirror-make.log" 2>&1 || {

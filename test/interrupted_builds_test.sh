@@ -8,15 +8,13 @@
 . "${BUILDPACK_HOME}/test/helpers.sh"
 
 oneTimeSetUp() {
-	TEST_SUITE_CACHE="$(mktemp -d "${SHUNIT_TMPDIR}/test_suite_cache.XXXX")"
-	start_runtime_mirror
+	start_suite
 	KILLS=0
 }
 
 oneTimeTearDown() {
 	echo "builds killed: ${KILLS}, each followed by a successful build"
-	stop_runtime_mirror
-	rm -rf "${TEST_SUITE_CACHE}"
+	end_suite
 }
 
 # fresh_app PYTHON [EXTRA_REQUIREMENT]

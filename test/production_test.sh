@@ -10,13 +10,11 @@
 . "${BUILDPACK_HOME}/test/helpers.sh"
 
 oneTimeSetUp() {
-	TEST_SUITE_CACHE="$(mktemp -d "${SHUNIT_TMPDIR}/test_suite_cache.XXXX")"
-	start_runtime_mirror
+	start_suite
 }
 
 oneTimeTearDown() {
-	stop_runtime_mirror
-	rm -rf "${TEST_SUITE_CACHE}"
+	end_suite
 }
 
 # build_fixture NAME: the fixture on Python 3.12 with the suite's shared cache.
