@@ -3,20 +3,25 @@
 Order matters:
 1. Python, restored from the cache when its key (version, stack, arch) still
    matches, else downloaded, verified and unpacked fresh, with pip from its own
-   bundled wheel.
+   bundled wheel. The cached prefix includes the installed packages.
 2. uWSGI, from the cached wheel or compiled, and installed before the app's
    requirements so that pip sees it satisfied and never compiles it again.
-3. The app's requirements.
+3. The app's dependencies, made to match its requirements exactly (pip-tools).
+   When none of their inputs changed since the cached build, pip is not run at
+   all: that is most builds, and the reason a warm build takes about a second.
 4. Default config (uwsgi.ini, Procfile), run-time environment, relocation.
 5. The Python prefix saved back to the cache, only if something changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 from . import (
+    VERSION,
     cache,
     collectstatic,
     dependencies,
@@ -25,9 +30,12 @@ from . import (
     errors,
     hooks,
     output,
+    pip_tools,
     profile,
     python_version,
     relocate,
+    report,
+    requirements,
     runtime,
     static_files,
     uwsgi_build,
@@ -36,6 +44,9 @@ from . import (
 )
 
 PREFIX_IN_APP = Path(".heroku") / "python"
+
+# Locks are cached with the build dir's path (which changes every build) replaced.
+_BUILD_DIR_MARK = "@BUILD_DIR@"
 
 
 def _fingerprint(prefix: Path, minor: str) -> list[tuple[str, int, int]]:
@@ -48,6 +59,23 @@ def _fingerprint(prefix: Path, minor: str) -> list[tuple[str, int, int]]:
             st = child.lstat()
             entries.append((str(child.relative_to(prefix)), st.st_size, st.st_mtime_ns))
     return sorted(entries)
+
+
+def _pip_settings_digest(env: dict[str, str]) -> str:
+    """A digest of every PIP_* setting (values never leave this function)."""
+    digest = hashlib.sha256()
+    for name in sorted(n for n in env if n.startswith("PIP_") and n != "PIP_CACHE_DIR"):
+        digest.update(f"{name}={env[name]}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+_DEPENDENCY_LABELS = {
+    "requirements": "{}",
+    "tools": "buildpack-installed packages",
+    "pip_settings": "PIP_* settings",
+    "buildpack": "buildpack version",
+    "uwsgi_wheel_sha256": "uWSGI binary",
+}
 
 
 def _truthy(value: str) -> bool:
@@ -64,7 +92,13 @@ class Build:
     """One run of bin/compile."""
 
     def __init__(
-        self, build_dir: Path, cache_dir: Path, env_dir_path: Path | None, buildpack_dir: Path
+        self,
+        build_dir: Path,
+        cache_dir: Path,
+        env_dir_path: Path | None,
+        buildpack_dir: Path,
+        *,
+        test_mode: bool = False,
     ) -> None:
         self.build_dir = build_dir
         self.cache_dir = cache_dir
@@ -72,31 +106,55 @@ class Build:
         self.buildpack_dir = buildpack_dir
         self.vendor_dir = buildpack_dir / "vendor"
         self.prefix = build_dir / PREFIX_IN_APP
+        self.test_mode = test_mode
+        self.report = report.BuildReport(cache_dir)
+        self.deps_changed = False
 
     def run(self) -> None:
         """Build the app; raise BuildError on anything the user must fix."""
+        try:
+            self._run()
+        except BaseException as exc:
+            self.report.failed(exc)
+            raise
+        finally:
+            self.report.save()
+
+    def _run(self) -> None:
         timer = output.Timer()
         config = env_dir.load(self.env_dir)
         plat = runtime.detect_platform(os.environ.get("STACK"))
         self._check_app()
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         cache.clean_leftovers(self.cache_dir)
+        self.report.set("stack", plat.stack)
+        self.report.set("arch", plat.arch)
 
         build_env = {**os.environ, **config}
-        version, minor = self._install_python(config, plat)
+        with self.report.timed("python"):
+            version, minor = self._install_python(config, plat)
         env = dependencies.pip_env(
             runtime.python_env(self.prefix, build_env),
             self.cache_dir / cache.ROOT_NAME / "pip-cache",
         )
         before = self._restored_fingerprint
-        hooks.run("pre_compile", self.build_dir, env)
-        self._install_uwsgi(version, minor, plat, env)
-        self._install_requirements(env)
-        if collectstatic.should_run(self.build_dir, self.prefix, minor, config):
-            collectstatic.run(self.build_dir, self.prefix, env)
-        self._configure(config, minor, env)
-        hooks.run("post_compile", self.build_dir, env)
-        self._finish(version, minor, plat, before)
+        with self.report.timed("pre_compile"):
+            hooks.run("pre_compile", self.build_dir, env)
+        with self.report.timed("uwsgi"):
+            self._install_uwsgi(version, minor, plat, env)
+        with self.report.timed("dependencies"):
+            self._install_dependencies(config, version, minor, env)
+        with self.report.timed("collectstatic"):
+            if collectstatic.should_run(self.build_dir, self.prefix, minor, config):
+                collectstatic.run(self.build_dir, self.prefix, env)
+        with self.report.timed("configure"):
+            self._configure(config, minor, env)
+        with self.report.timed("post_compile"):
+            hooks.run("post_compile", self.build_dir, env)
+        with self.report.timed("finish"):
+            self._finish(version, minor, plat, before)
+        self.report.set("duration_seconds", round(timer.elapsed, 3))
+        output.detail(f"Step timings: {self.report.timings_text()}")
         output.step(f"Done in {timer}")
 
     # -- steps ---------------------------------------------------------------
@@ -123,6 +181,9 @@ class Build:
         version, request = python_version.resolve(request, source.available(plat))
         minor = ".".join(version.split(".")[:2])
         output.detail(f"Using Python {version} ({_origin_text(request)})")
+        self.report.set("python_version", version)
+        self.report.set("python_version_origin", request.origin)
+        self.report.set("python_version_requested", str(request))
 
         self.python_cache = cache.CacheEntry(self.cache_dir, "python")
         self.python_key = {"python": version, "stack": plat.stack, "arch": plat.arch}
@@ -131,13 +192,17 @@ class Build:
         self._restored_meta: dict[str, str] = {}
         if reusable:
             output.detail(f"Python and installed packages: reusing cache ({reason})")
+            self.report.cache("python", "reused", reason)
             self.prefix.parent.mkdir(parents=True, exist_ok=True)
-            cache.copy_tree(self.python_cache.data, self.prefix)
+            cache.link_tree(self.python_cache.data, self.prefix)
             self._restored_fingerprint = _fingerprint(self.prefix, minor)
             self._restored_meta = self.python_cache.metadata() or {}
         else:
             if reason != "nothing cached yet":
                 output.detail(f"Python and installed packages: discarding cache ({reason})")
+            self.report.cache(
+                "python", "discarded" if reason != "nothing cached yet" else "empty", reason
+            )
             output.detail(f"Installing Python {version} from {runtime.archive_name(version, plat)}")
             timer = output.Timer()
             runtime.install(source, version, plat, self.prefix)
@@ -161,22 +226,208 @@ class Build:
             output.detail(f"Using uWSGI {spec.version}, as pinned in {spec.origin}")
         key = uwsgi_build.cache_key(spec, version, plat.stack, plat.arch)
         entry = cache.CacheEntry(self.cache_dir, "uwsgi")
-        wheel, _ = uwsgi_build.ensure_wheel(
+        wheel, compiled = uwsgi_build.ensure_wheel(
             entry, spec, key, self.vendor_dir, self.prefix, minor, env
         )
+        self.uwsgi_spec = spec
+        self.uwsgi_wheel = wheel
         self.uwsgi_wheel_sha = uwsgi_build.sha256_of(wheel)
+        self.report.set("uwsgi_version", spec.version)
+        self.report.cache("uwsgi", "compiled" if compiled else "reused", "")
         if self._restored_meta.get("uwsgi_wheel_sha256") != self.uwsgi_wheel_sha:
             dependencies.install_wheel(self.prefix, wheel, env)
             output.detail(f"Installed uWSGI {spec.version} into the app's Python")
 
-    def _install_requirements(self, env: dict[str, str]) -> None:
-        requirements = self.build_dir / "requirements.txt"
-        if not requirements.is_file():
+    def _tools_needed(self, config: dict[str, str], minor: str) -> dict[str, Path | None]:
+        """Packages the buildpack itself puts into the app's Python: name -> vendor lock.
+
+        uWSGI always (installed from its own wheel, hence no lock); werkzeug for
+        the fallback page when the app has no entry point; uwsgitop for
+        UWSGI_STATS. The app's lock wins for any of these it pins itself.
+        """
+        tools: dict[str, Path | None] = {"uwsgi": None}
+        if not (self.build_dir / "uwsgi.ini").is_file():
+            entry = entrypoint.find(self.build_dir, config.get("UWSGI_MODULE", "").strip() or None)
+            if entry.is_fallback:
+                tools["werkzeug"] = self.vendor_dir / "werkzeug.txt"
+        if _truthy(config.get("UWSGI_STATS", "")):
+            tools["uwsgitop"] = self.vendor_dir / "uwsgitop.txt"
+        return tools
+
+    def _dependency_key(
+        self, inputs: requirements.Inputs, tools: dict[str, Path | None], env: dict[str, str]
+    ) -> dict[str, str]:
+        vendor = hashlib.sha256()
+        for lock in sorted(self.vendor_dir.glob("*.txt")):
+            vendor.update(lock.read_bytes())
+        return {
+            "requirements": f"{inputs.kind}:{inputs.digest[:16]}",
+            "tools": ",".join(sorted(tools)),
+            "pip_settings": _pip_settings_digest(env),
+            "buildpack": f"{VERSION}:{vendor.hexdigest()[:12]}",
+            "uwsgi_wheel_sha256": self.uwsgi_wheel_sha,
+        }
+
+    def _dependency_changes(self, key: dict[str, str], inputs: requirements.Inputs) -> list[str]:
+        if self._restored_fingerprint is None:
+            return []
+        changes = []
+        for name, value in key.items():
+            if self._restored_meta.get(f"deps_{name}") != value:
+                label = _DEPENDENCY_LABELS[name].format(
+                    inputs.main if inputs.kind != "none" else "requirements"
+                )
+                changes.append(f"{label} changed")
+        return changes
+
+    def _install_dependencies(
+        self, config: dict[str, str], version: str, minor: str, env: dict[str, str]
+    ) -> None:
+        inputs = requirements.find(self.build_dir, include_test=self.test_mode)
+        tools = self._tools_needed(config, minor)
+        self.dependency_key = self._dependency_key(inputs, tools, env)
+        self.report.set("dependencies_from", inputs.main if inputs.kind != "none" else "none")
+        output.step(
+            f"Installing dependencies{'' if inputs.kind == 'none' else ' from ' + inputs.main}"
+        )
+        changes = self._dependency_changes(self.dependency_key, inputs)
+        if self._restored_fingerprint is not None and not changes:
+            output.detail(
+                "Installed packages: reusing cache, pip not run"
+                f" ({', '.join(inputs.files) or 'no requirements'}, uWSGI, PIP_* settings"
+                " and buildpack unchanged)"
+            )
+            self.report.cache("packages", "reused", "inputs unchanged")
+            if inputs.kind == requirements.IN:
+                self._publish_cached_lock()
+            if inputs.kind == "project":
+                self._install_project(env)
             return
-        output.step("Installing requirements with pip")
+        why = ", ".join(changes) if changes else "nothing installed yet"
+        output.detail(f"Installed packages: syncing ({why})")
+        self.report.cache("packages", "synced", why)
         timer = output.Timer()
-        dependencies.install_requirements(self.prefix, requirements, self.build_dir, env)
-        output.detail(f"Done in {timer}")
+        python = self.prefix / "bin" / "python3"
+        tools_dir = pip_tools.ensure(self.cache_dir, self.vendor_dir, python, minor, env)
+        with tempfile.TemporaryDirectory(prefix="uwsgi-bp-deps-") as tmp:
+            lock = self._lock(inputs, tools_dir, version, env, Path(tmp))
+            locked = requirements.pinned_names(lock) if lock else set()
+            keep = Path(tmp) / "buildpack-packages.txt"
+            pins = [f"uwsgi=={self.uwsgi_spec.version}"] if "uwsgi" not in locked else []
+            for name, vendor_lock in tools.items():
+                if vendor_lock is None or name in locked:
+                    continue
+                if not dependencies.is_installed(self.prefix, minor, name):
+                    dependencies.install_locked(self.prefix, vendor_lock, env)
+                pins += [
+                    p for p in requirements_pins(vendor_lock) if p.split("==")[0] not in locked
+                ]
+            keep.write_text("".join(f"{pin}\n" for pin in pins), encoding="utf-8")
+            files = [lock, keep] if lock else [keep]
+            pip_tools.sync(tools_dir, python, self.build_dir, files, env, inputs.main)
+        if inputs.kind == "project":
+            self._install_project(env)
+        if self.test_mode and (self.build_dir / requirements.TEST).is_file():
+            dependencies.install_requirements(
+                self.prefix, self.build_dir / requirements.TEST, self.build_dir, env
+            )
+        site = self.prefix / "lib" / f"python{minor}" / "site-packages"
+        relocate.make_editables_relative(site, self.build_dir)
+        self.deps_changed = True
+        output.detail(f"Installed packages synced in {timer}")
+
+    def _lock(
+        self,
+        inputs: requirements.Inputs,
+        tools_dir: Path,
+        version: str,
+        env: dict[str, str],
+        scratch: Path,
+    ) -> Path | None:
+        """The lock to sync to: a hash-pinned requirements.txt itself, else pip-compile's."""
+        if inputs.kind == "none":
+            return None
+        if inputs.kind == requirements.TXT and (self.build_dir / requirements.IN).is_file():
+            problems = requirements.lock_disagreements(
+                self.prefix / "bin" / "python3", self.build_dir, env
+            )
+            if problems:
+                output.warning(*errors.lock_outdated_warning(problems))
+        if inputs.hashed:
+            output.detail("requirements.txt pins hashes: installing in pip's hash-checking mode")
+            return self.build_dir / requirements.TXT
+        source = inputs.main
+        lock = scratch / "requirements.lock"
+        entry = cache.CacheEntry(self.cache_dir, "lock")
+        key = {"requirements": f"{inputs.kind}:{inputs.digest[:16]}", "python": version}
+        reusable, reason = entry.check(key)
+        stored = (entry.metadata() or {}).get("requirements", "")
+        if not reusable and stored and stored != key["requirements"]:
+            reason = f"{source} changed"
+        if reusable and self._restore_lock(entry, lock):
+            output.detail(f"Lock of {source}: reusing cache ({source} unchanged)")
+            self.report.cache("lock", "reused", f"{source} unchanged")
+        else:
+            # The previous lock is pip-compile's starting point: requirements
+            # that did not change keep their pins instead of drifting.
+            self._restore_lock(entry, lock)
+            output.detail(f"Locking {source} with pip-compile ({reason})")
+            self.report.cache("lock", "compiled", reason)
+            pip_tools.compile_lock(
+                tools_dir,
+                self.prefix / "bin" / "python3",
+                self.build_dir,
+                source,
+                lock,
+                self._compile_env(env),
+                self.cache_dir / cache.ROOT_NAME / "pip-cache" / "pip-tools",
+            )
+            text = lock.read_text(encoding="utf-8").replace(str(self.build_dir), _BUILD_DIR_MARK)
+            with tempfile.TemporaryDirectory(prefix="uwsgi-bp-lock-") as tmp:
+                (Path(tmp) / "requirements.lock").write_text(text, encoding="utf-8")
+                entry.store_tree(Path(tmp), key)
+        pins = requirements.pinned_names(lock)
+        output.detail(f"Locked {len(pins)} packages")
+        if inputs.kind == requirements.IN:
+            self._publish_lock(lock, len(pins))
+        return lock
+
+    def _publish_cached_lock(self) -> None:
+        entry = cache.CacheEntry(self.cache_dir, "lock")
+        with tempfile.TemporaryDirectory(prefix="uwsgi-bp-lock-") as tmp:
+            lock = Path(tmp) / "requirements.lock"
+            if self._restore_lock(entry, lock):
+                self._publish_lock(lock, len(requirements.pinned_names(lock)))
+
+    def _restore_lock(self, entry: cache.CacheEntry, lock: Path) -> bool:
+        stored = entry.data / "requirements.lock"
+        if not stored.is_file() or entry.metadata() is None:
+            return False
+        text = stored.read_text(encoding="utf-8").replace(_BUILD_DIR_MARK, str(self.build_dir))
+        lock.write_text(text, encoding="utf-8")
+        return True
+
+    def _compile_env(self, env: dict[str, str]) -> dict[str, str]:
+        """pip-compile's environment: it also finds the uWSGI wheel built above.
+
+        pip-compile needs every package's metadata. For uWSGI, an sdist, that
+        means building it in an isolated environment: seconds, and a download of
+        setuptools. The wheel we just built (or reused) carries the same metadata.
+        """
+        links = [env.get("PIP_FIND_LINKS", ""), str(self.uwsgi_wheel.parent)]
+        return {**env, "PIP_FIND_LINKS": " ".join(link for link in links if link)}
+
+    def _publish_lock(self, lock: Path, pins: int) -> None:
+        """An app with only requirements.in: say so, and leave the lock in the slug."""
+        output.warning(*errors.lock_generated_notice(pins))
+        text = lock.read_text(encoding="utf-8").replace(str(self.build_dir), ".")
+        (self.build_dir / requirements.TXT).write_text(text, encoding="utf-8")
+
+    def _install_project(self, env: dict[str, str]) -> None:
+        """`pip install .`: the project's own code changes with every push, so this always runs."""
+        timer = output.Timer()
+        dependencies.install_project(self.prefix, self.build_dir, env)
+        output.detail(f"Installed the project itself (pip install .) in {timer}")
 
     def _configure(self, config: dict[str, str], minor: str, env: dict[str, str]) -> None:
         output.step("Configuring uWSGI")
@@ -192,15 +443,11 @@ class Build:
             uwsgi_config.write_default_procfile(self.build_dir)
             output.detail(f"Wrote a default Procfile: web: {uwsgi_config.PROCFILE_WEB}")
         if _truthy(config.get("UWSGI_STATS", "")):
-            if not dependencies.is_installed(self.prefix, minor, "uwsgitop"):
-                dependencies.install_locked(self.prefix, self.vendor_dir / "uwsgitop.txt", env)
-            output.detail("UWSGI_STATS is set: installed uwsgitop (run it with heroku ps:exec)")
+            output.detail("UWSGI_STATS is set: uwsgitop is installed (run it with heroku ps:exec)")
 
     def _write_default_ini(self, config: dict[str, str], minor: str, env: dict[str, str]) -> None:
         entry = entrypoint.find(self.build_dir, config.get("UWSGI_MODULE", "").strip() or None)
         if entry.is_fallback:
-            if not dependencies.is_installed(self.prefix, minor, "werkzeug"):
-                dependencies.install_locked(self.prefix, self.vendor_dir / "werkzeug.txt", env)
             output.warning(*errors.fallback_app_warning())
         statics = static_files.find(self.build_dir)
         uwsgi_config.write_default_ini(self.build_dir, entry, statics)
@@ -236,10 +483,27 @@ class Build:
         relocate.rewrite_shebangs(self.prefix)
         profile.write_profile_d(self.build_dir)
         profile.write_export(self.buildpack_dir, self.build_dir)
-        if before is not None and before == _fingerprint(self.prefix, minor):
+        if (
+            not self.deps_changed
+            and before is not None
+            and before == _fingerprint(self.prefix, minor)
+        ):
             output.detail("Python and installed packages: cache unchanged")
             return
+        deps = {f"deps_{name}": value for name, value in self.dependency_key.items()}
         self.python_cache.store_tree(
-            self.prefix, {**self.python_key, "uwsgi_wheel_sha256": self.uwsgi_wheel_sha}
+            self.prefix,
+            {**self.python_key, "uwsgi_wheel_sha256": self.uwsgi_wheel_sha, **deps},
+            link=True,
         )
         output.detail("Python and installed packages: cache saved")
+
+
+def requirements_pins(lock: Path) -> list[str]:
+    """`name==version` lines of a vendored lock."""
+    pins = []
+    for _, line in requirements.logical_lines(lock.read_text(encoding="utf-8")):
+        first = line.split()[0]
+        if "==" in first:
+            pins.append(first)
+    return pins

@@ -75,14 +75,21 @@ class CacheEntry:
     def _scratch(self, suffix: str) -> Path:
         return self.base / f".{self.name}.{suffix}.{os.getpid()}"
 
-    def store_tree(self, source: Path, metadata: dict[str, str], *, move: bool = False) -> None:
-        """Replace the entry with a copy of (or, with `move`, the) directory `source`."""
+    def store_tree(
+        self, source: Path, metadata: dict[str, str], *, move: bool = False, link: bool = False
+    ) -> None:
+        """Replace the entry with a copy of (or, with `move`, the) directory `source`.
+
+        With `link`, the copy is made of hard links where possible (see link_tree).
+        """
         self.base.mkdir(parents=True, exist_ok=True)
         new = self._scratch("new")
         shutil.rmtree(new, ignore_errors=True)
         new.mkdir()
         if move:
             os.rename(source, new / "data")
+        elif link:
+            link_tree(source, new / "data")
         else:
             copy_tree(source, new / "data")
         self._commit(new, metadata)
@@ -150,3 +157,28 @@ def copy_tree(source: Path, dest: Path) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+def link_tree(source: Path, dest: Path) -> None:
+    """Copy a directory tree as hard links, or as a plain copy where that fails.
+
+    Restoring the ~100 MB Python prefix by copying takes most of a warm build;
+    linking its few thousand files is several times faster and takes no space.
+    It is safe because nothing the build does rewrites a file in place: pip
+    replaces files by writing new ones (and moves old ones aside when it
+    uninstalls), Python writes .pyc files atomically, and the buildpack's own
+    rewrites (shebangs, editable paths) write a new file and rename it over the
+    old. A hard link never crosses filesystems, so a cache on another
+    filesystem than the build dir falls back to a copy.
+    """
+    try:
+        subprocess.run(
+            ["cp", "-al", "--", str(source), str(dest)],
+            check=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except subprocess.CalledProcessError:
+        shutil.rmtree(dest, ignore_errors=True)
+        copy_tree(source, dest)

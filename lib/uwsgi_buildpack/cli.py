@@ -25,7 +25,11 @@ DETECT_FILES = (
 
 APP_TYPE = "Python (uWSGI)"
 
-USAGE = "usage: cli.py detect BUILD_DIR | compile BUILD_DIR CACHE_DIR [ENV_DIR] | release BUILD_DIR"
+USAGE = (
+    "usage: cli.py detect BUILD_DIR | compile BUILD_DIR CACHE_DIR [ENV_DIR]"
+    " | test-compile BUILD_DIR CACHE_DIR [ENV_DIR] | release BUILD_DIR"
+    " | report BUILD_DIR CACHE_DIR [ENV_DIR]"
+)
 
 
 def detect(build_dir: Path) -> int:
@@ -37,12 +41,22 @@ def detect(build_dir: Path) -> int:
     return 1
 
 
-def compile_app(build_dir: Path, cache_dir: Path, env_dir: Path | None) -> int:
-    """Run the build."""
+def compile_app(
+    build_dir: Path, cache_dir: Path, env_dir: Path | None, *, test_mode: bool = False
+) -> int:
+    """Run the build (for Heroku CI, `test_mode` also installs requirements-test.txt)."""
     from .build import Build
 
     buildpack_dir = Path(__file__).resolve().parents[2]
-    Build(build_dir, cache_dir, env_dir, buildpack_dir).run()
+    Build(build_dir, cache_dir, env_dir, buildpack_dir, test_mode=test_mode).run()
+    return 0
+
+
+def report(cache_dir: Path) -> int:
+    """Print the last build's metadata as YAML."""
+    from .report import to_yaml
+
+    sys.stdout.write(to_yaml(cache_dir))
     return 0
 
 
@@ -62,9 +76,16 @@ def main(argv: list[str]) -> int:
     try:
         if len(argv) == 2 and argv[0] == "detect":
             return detect(Path(argv[1]))
-        if len(argv) in (3, 4) and argv[0] == "compile":
+        if len(argv) in (3, 4) and argv[0] in ("compile", "test-compile"):
             env_dir = Path(argv[3]) if len(argv) == 4 and argv[3] else None
-            return compile_app(Path(argv[1]).resolve(), Path(argv[2]).resolve(), env_dir)
+            return compile_app(
+                Path(argv[1]).resolve(),
+                Path(argv[2]).resolve(),
+                env_dir,
+                test_mode=argv[0] == "test-compile",
+            )
+        if len(argv) in (3, 4) and argv[0] == "report":
+            return report(Path(argv[2]).resolve())
         if len(argv) >= 1 and argv[0] == "release":
             return release()
         output.error("Invalid arguments.", USAGE)

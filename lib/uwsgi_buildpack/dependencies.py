@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import errors, output
+from . import errors, output, runtime
 
 
 def pip_env(env: dict[str, str], pip_cache: Path) -> dict[str, str]:
@@ -47,6 +47,7 @@ def install_wheel(prefix: Path, wheel: Path, env: dict[str, str]) -> None:
         env=env,
         echo=False,
     )
+    runtime.forget_wheel_origin(prefix, wheel.name.split("-", 1)[0])
 
 
 def install_requirements(
@@ -68,6 +69,17 @@ def install_requirements(
         output.run(argv, env=env, cwd=str(build_dir), filter_line=_interesting, tail_lines=40)
     except output.CommandFailed as exc:
         raise errors.pip_install_failed(requirements.name, exc.tail) from None
+
+
+def install_project(prefix: Path, build_dir: Path, env: dict[str, str]) -> None:
+    """`pip install .` of the app itself (its dependencies are synced already)."""
+    argv = [str(prefix / "bin" / "python3"), "-m", "pip", "install", "--no-deps"]
+    argv += ["--force-reinstall", "."]
+    try:
+        output.run(argv, env=env, cwd=str(build_dir), echo=False, tail_lines=40)
+    except output.CommandFailed as exc:
+        name = "pyproject.toml" if (build_dir / "pyproject.toml").is_file() else "setup.py"
+        raise errors.pip_install_failed(name, exc.tail) from None
 
 
 def install_locked(prefix: Path, lock: Path, env: dict[str, str]) -> None:

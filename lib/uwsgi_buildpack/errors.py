@@ -465,6 +465,73 @@ conflicting pins, then push again.""",
     )
 
 
+def hash_mismatch(requirements: str, packages: Sequence[str]) -> BuildError:
+    """pip's hash-checking mode refused a download."""
+    names = "\n".join(f"  {name}" for name in packages)
+    return BuildError(
+        f"A package in {requirements} does not match its --hash.",
+        f"""\
+{requirements} pins packages with --hash, so pip installs only files whose
+sha256 matches. These did not:
+{names}
+
+Either the hash in {requirements} is wrong (for example, copied from another
+version or platform), or the index served a different file than the one that
+was locked. Regenerate the hashes on your machine:
+    pip-compile --generate-hashes requirements.in
+and commit {requirements}. Never delete a --hash line to make a build pass
+without knowing why it changed.""",
+    )
+
+
+def lock_failed(source: str, tail: Sequence[str]) -> BuildError:
+    """pip-compile could not lock the app's requirements."""
+    return BuildError(
+        f"Unable to lock the requirements in {source}.",
+        f"""\
+pip-compile could not find a set of packages that satisfies {source}.
+Its last lines of output:
+{_quote(tail[-20:])}
+
+Check {source} for typos, versions that do not exist and requirements that
+conflict with each other. Running `pip-compile {source}` on your machine shows
+the same problem with more detail.""",
+    )
+
+
+def lock_outdated_warning(problems: Sequence[tuple[int, str, str]]) -> tuple[str, str]:
+    """requirements.txt no longer satisfies requirements.in."""
+    lines = "\n".join(f"  requirements.in line {n}: {text} {why}" for n, text, why in problems[:15])
+    return (
+        "requirements.txt is out of date with requirements.in.",
+        f"""\
+The app has both files, so requirements.txt is the lock and is what gets
+installed. But it does not satisfy requirements.in:
+{lines}
+
+You probably edited requirements.in without locking it again. Run
+    pip-compile requirements.in
+and commit the new requirements.txt.""",
+    )
+
+
+def lock_generated_notice(pins: int) -> tuple[str, str]:
+    """The app has requirements.in but no lock."""
+    return (
+        "requirements.in is not locked.",
+        f"""\
+The app has a requirements.in but no requirements.txt, so the build locked it
+with pip-compile ({pins} pinned packages). The lock is reused while
+requirements.in stays the same, but a new lock is made whenever it changes or
+the build cache is cleared, and may then pick newer versions.
+
+To deploy exactly what you tested, lock on your machine and commit the lock:
+    pip-compile requirements.in
+    git add requirements.txt
+The lock this build used is in the slug: heroku run cat requirements.txt""",
+    )
+
+
 def collectstatic_failed(tail: Sequence[str]) -> BuildError:
     """`manage.py collectstatic` failed."""
     return BuildError(

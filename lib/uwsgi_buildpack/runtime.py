@@ -312,6 +312,29 @@ def bootstrap_pip(prefix: Path, env: dict[str, str]) -> None:
         env=env,
         echo=False,
     )
+    forget_wheel_origin(prefix, "pip")
+
+
+def forget_wheel_origin(prefix: Path, project: str) -> None:
+    """Drop the `direct_url.json` pip records for a package installed from a wheel file.
+
+    pip notes "installed from file:///tmp/.../x.whl#sha256=..." for such a
+    package, and pip-sync then treats it as a different requirement from
+    `x==1.0` (and uninstalls it, pip included, on its next run). The buildpack's
+    own wheels (pip from the runtime, uWSGI from the build cache) are the same
+    files as the index releases they were built from, so they are recorded the
+    way an index install would be; `pip freeze` shows `uWSGI==2.0.31` too.
+    """
+    wanted = project.lower().replace("-", "_")
+    for info in prefix.glob("lib/python3.*/site-packages/*.dist-info"):
+        name = info.name[: -len(".dist-info")].rsplit("-", 1)[0]
+        if name.lower().replace("-", "_").replace(".", "_") == wanted:
+            (info / "direct_url.json").unlink(missing_ok=True)
+            record = info / "RECORD"
+            if record.is_file():
+                lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
+                kept = [line for line in lines if "/direct_url.json," not in line]
+                record.write_text("".join(kept), encoding="utf-8")
 
 
 def python_runtime_version(prefix: Path, env: dict[str, str]) -> str:
