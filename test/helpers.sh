@@ -135,6 +135,19 @@ assertBuilt() {
 	fi
 }
 
+# fresh_cache DIR: a new build cache holding only the suite cache's compiled
+# uWSGI and pip-tools (when it has them), so a test can start from an empty
+# Python and package cache without compiling uWSGI once more.
+fresh_cache() {
+	rm -rf "$1"
+	mkdir -p "$1/uwsgi-buildpack"
+	for entry in uwsgi pip-tools; do
+		if [ -d "${TEST_SUITE_CACHE}/uwsgi-buildpack/${entry}" ]; then
+			cp -a "${TEST_SUITE_CACHE}/uwsgi-buildpack/${entry}" "$1/uwsgi-buildpack/"
+		fi
+	done
+}
+
 # Compile with a given cache dir (the suite-wide one shares compiled uWSGI between tests).
 compile_with_cache() {
 	capture "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "$1" "${ENV_DIR}"

@@ -177,7 +177,7 @@ testStatsServerListensOnLoopbackOnly() {
 	echo 1 >"${ENV_DIR}/UWSGI_STATS"
 	compile_with_cache "${TEST_SUITE_CACHE}"
 	assertBuilt
-	assertCaptured "UWSGI_STATS is set: installed uwsgitop"
+	assertCaptured "UWSGI_STATS is set: uwsgitop is installed"
 	move_slug
 	assertTrue "uwsgitop installed" "[ -x '${SLUG_DIR}/.heroku/python/bin/uwsgitop' ]"
 	with_dyno '

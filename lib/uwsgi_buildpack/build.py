@@ -319,9 +319,11 @@ class Build:
                     continue
                 if not dependencies.is_installed(self.prefix, minor, name):
                     dependencies.install_locked(self.prefix, vendor_lock, env)
-                pins += [
-                    p for p in requirements_pins(vendor_lock) if p.split("==")[0] not in locked
-                ]
+                # pip turns hash-checking on for a whole install as soon as one
+                # line has a hash: keep our pins in the same mode as the app's.
+                for pin in requirements_pins(vendor_lock, with_hashes=inputs.hashed):
+                    if requirements.normalise(pin.split("==")[0]) not in locked:
+                        pins.append(pin)
             keep.write_text("".join(f"{pin}\n" for pin in pins), encoding="utf-8")
             files = [lock, keep] if lock else [keep]
             pip_tools.sync(tools_dir, python, self.build_dir, files, env, inputs.main)
@@ -499,11 +501,11 @@ class Build:
         output.detail("Python and installed packages: cache saved")
 
 
-def requirements_pins(lock: Path) -> list[str]:
-    """`name==version` lines of a vendored lock."""
+def requirements_pins(lock: Path, *, with_hashes: bool) -> list[str]:
+    """`name==version` lines of a vendored lock, with their `--hash` options if asked."""
     pins = []
     for _, line in requirements.logical_lines(lock.read_text(encoding="utf-8")):
         first = line.split()[0]
         if "==" in first:
-            pins.append(first)
+            pins.append(line if with_hashes else first)
     return pins

@@ -52,6 +52,17 @@ def compile_app(
     return 0
 
 
+def env_exports(env_dir: Path) -> int:
+    """Print ENV_DIR's config vars (minus the denylisted) as shell `export` lines."""
+    import shlex
+
+    from . import env_dir as env_dir_module
+
+    for name, value in env_dir_module.load(env_dir).items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
 def report(cache_dir: Path) -> int:
     """Print the last build's metadata as YAML."""
     from .report import to_yaml
@@ -84,6 +95,8 @@ def main(argv: list[str]) -> int:
                 env_dir,
                 test_mode=argv[0] == "test-compile",
             )
+        if len(argv) == 2 and argv[0] == "env-exports":
+            return env_exports(Path(argv[1]))
         if len(argv) in (3, 4) and argv[0] == "report":
             return report(Path(argv[2]).resolve())
         if len(argv) >= 1 and argv[0] == "release":

@@ -334,7 +334,11 @@ def forget_wheel_origin(prefix: Path, project: str) -> None:
             if record.is_file():
                 lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
                 kept = [line for line in lines if "/direct_url.json," not in line]
-                record.write_text("".join(kept), encoding="utf-8")
+                # A new file renamed into place: the old one may be a hard link
+                # into the build cache (see cache.link_tree).
+                tmp = record.with_name("RECORD.tmp")
+                tmp.write_text("".join(kept), encoding="utf-8")
+                os.replace(tmp, record)
 
 
 def python_runtime_version(prefix: Path, env: dict[str, str]) -> str:
