@@ -115,6 +115,7 @@ class Build:
         try:
             self._run()
         except BaseException as exc:
+            output.stop_running_commands()
             self.report.failed(exc)
             raise
         finally:
@@ -144,6 +145,8 @@ class Build:
             self._install_uwsgi(version, minor, plat, env)
         with self.report.timed("dependencies"):
             self._install_dependencies(config, version, minor, env)
+        with self.report.timed("uwsgi_compile_wait"):
+            self._finish_uwsgi(env)
         with self.report.timed("collectstatic"):
             if collectstatic.should_run(self.build_dir, self.prefix, minor, config):
                 collectstatic.run(self.build_dir, self.prefix, env)
@@ -226,17 +229,43 @@ class Build:
             output.detail(f"Using uWSGI {spec.version}, as pinned in {spec.origin}")
         key = uwsgi_build.cache_key(spec, version, plat.stack, plat.arch)
         entry = cache.CacheEntry(self.cache_dir, "uwsgi")
-        wheel, compiled = uwsgi_build.ensure_wheel(
-            entry, spec, key, self.vendor_dir, self.prefix, minor, env
-        )
         self.uwsgi_spec = spec
+        self.report.set("uwsgi_version", spec.version)
+        self.uwsgi_compile: uwsgi_build.BackgroundCompile | None = None
+        wheel, reason = uwsgi_build.cached_wheel(entry, key)
+        if wheel is not None:
+            output.detail(f"uWSGI {spec.version}: reusing cached binary ({reason})")
+            self.report.cache("uwsgi", "reused", reason)
+            self._use_uwsgi_wheel(wheel, env)
+            return
+        output.detail(f"uWSGI {spec.version}: compiling ({reason})")
+        output.detail(
+            f"Compiling on {uwsgi_build.cpu_count()} cores, while the app's dependencies install"
+        )
+        self.report.cache("uwsgi", "compiled", reason)
+        self.uwsgi_compile = uwsgi_build.BackgroundCompile(
+            lambda: uwsgi_build.compile_and_store(
+                entry, spec, key, self.vendor_dir, self.prefix, minor, env
+            )
+        )
+
+    def _finish_uwsgi(self, env: dict[str, str]) -> None:
+        """Wait for a background compile, if one runs, and install its wheel."""
+        if self.uwsgi_compile is None:
+            return
+        output.step("uWSGI")
+        output.detail("Waiting for the uWSGI compile to finish...")
+        wheel = self.uwsgi_compile.wait()
+        output.detail(f"Compiled uWSGI {self.uwsgi_spec.version} in {self.uwsgi_compile.timer}")
+        self.uwsgi_compile = None
+        self._use_uwsgi_wheel(wheel, env)
+
+    def _use_uwsgi_wheel(self, wheel: Path, env: dict[str, str]) -> None:
         self.uwsgi_wheel = wheel
         self.uwsgi_wheel_sha = uwsgi_build.sha256_of(wheel)
-        self.report.set("uwsgi_version", spec.version)
-        self.report.cache("uwsgi", "compiled" if compiled else "reused", "")
         if self._restored_meta.get("uwsgi_wheel_sha256") != self.uwsgi_wheel_sha:
             dependencies.install_wheel(self.prefix, wheel, env)
-            output.detail(f"Installed uWSGI {spec.version} into the app's Python")
+            output.detail(f"Installed uWSGI {self.uwsgi_spec.version} into the app's Python")
 
     def _tools_needed(self, config: dict[str, str], minor: str) -> dict[str, Path | None]:
         """Packages the buildpack itself puts into the app's Python: name -> vendor lock.
@@ -265,7 +294,8 @@ class Build:
             "tools": ",".join(sorted(tools)),
             "pip_settings": _pip_settings_digest(env),
             "buildpack": f"{VERSION}:{vendor.hexdigest()[:12]}",
-            "uwsgi_wheel_sha256": self.uwsgi_wheel_sha,
+            # Not known yet while uWSGI compiles: then the packages are synced.
+            "uwsgi_wheel_sha256": getattr(self, "uwsgi_wheel_sha", "compiling"),
         }
 
     def _dependency_changes(self, key: dict[str, str], inputs: requirements.Inputs) -> list[str]:
@@ -309,24 +339,13 @@ class Build:
         timer = output.Timer()
         python = self.prefix / "bin" / "python3"
         tools_dir = pip_tools.ensure(self.cache_dir, self.vendor_dir, python, minor, env)
+        cleanup: list[Path] = []
         with tempfile.TemporaryDirectory(prefix="uwsgi-bp-deps-") as tmp:
-            lock = self._lock(inputs, tools_dir, version, env, Path(tmp))
-            locked = requirements.pinned_names(lock) if lock else set()
-            keep = Path(tmp) / "buildpack-packages.txt"
-            pins = [f"uwsgi=={self.uwsgi_spec.version}"] if "uwsgi" not in locked else []
-            for name, vendor_lock in tools.items():
-                if vendor_lock is None or name in locked:
-                    continue
-                if not dependencies.is_installed(self.prefix, minor, name):
-                    dependencies.install_locked(self.prefix, vendor_lock, env)
-                # pip turns hash-checking on for a whole install as soon as one
-                # line has a hash: keep our pins in the same mode as the app's.
-                for pin in requirements_pins(vendor_lock, with_hashes=inputs.hashed):
-                    if requirements.normalise(pin.split("==")[0]) not in locked:
-                        pins.append(pin)
-            keep.write_text("".join(f"{pin}\n" for pin in pins), encoding="utf-8")
-            files = [lock, keep] if lock else [keep]
-            pip_tools.sync(tools_dir, python, self.build_dir, files, env, inputs.main)
+            try:
+                self._sync(inputs, tools, tools_dir, version, minor, env, Path(tmp), cleanup)
+            finally:
+                for path in cleanup:
+                    path.unlink(missing_ok=True)
         if inputs.kind == "project":
             self._install_project(env)
         if self.test_mode and (self.build_dir / requirements.TEST).is_file():
@@ -337,6 +356,45 @@ class Build:
         relocate.make_editables_relative(site, self.build_dir)
         self.deps_changed = True
         output.detail(f"Installed packages synced in {timer}")
+
+    def _sync(
+        self,
+        inputs: requirements.Inputs,
+        tools: dict[str, Path | None],
+        tools_dir: Path,
+        version: str,
+        minor: str,
+        env: dict[str, str],
+        scratch: Path,
+        cleanup: list[Path],
+    ) -> None:
+        """pip-sync the app's Python to its lock plus the buildpack's own packages."""
+        lock = self._lock(inputs, tools_dir, version, env, scratch)
+        compiling = self.uwsgi_compile is not None
+        if lock and compiling:
+            # uWSGI is still compiling: sync everything else now and install it
+            # afterwards, instead of letting pip compile it a second time. The
+            # copy sits beside the original, so that its relative includes
+            # (-r base.txt) still resolve; it is removed right after.
+            lock = requirements.without(lock, "uwsgi", lock.with_name(f".{lock.name}.nouwsgi"))
+            cleanup.append(lock)
+        locked = requirements.pinned_names(lock) if lock else set()
+        pins = [] if compiling or "uwsgi" in locked else [f"uwsgi=={self.uwsgi_spec.version}"]
+        for name, vendor_lock in tools.items():
+            if vendor_lock is None or name in locked:
+                continue
+            if not dependencies.is_installed(self.prefix, minor, name):
+                dependencies.install_locked(self.prefix, vendor_lock, env)
+            # pip turns hash-checking on for a whole install as soon as one line
+            # has a hash: keep our pins in the same mode as the app's.
+            for pin in requirements_pins(vendor_lock, with_hashes=inputs.hashed):
+                if requirements.normalise(pin.split("==")[0]) not in locked:
+                    pins.append(pin)
+        keep = scratch / "buildpack-packages.txt"
+        keep.write_text("".join(f"{pin}\n" for pin in pins), encoding="utf-8")
+        files = [lock, keep] if lock else [keep]
+        python = self.prefix / "bin" / "python3"
+        pip_tools.sync(tools_dir, python, self.build_dir, files, env, inputs.main)
 
     def _lock(
         self,
@@ -416,7 +474,10 @@ class Build:
         means building it in an isolated environment: seconds, and a download of
         setuptools. The wheel we just built (or reused) carries the same metadata.
         """
-        links = [env.get("PIP_FIND_LINKS", ""), str(self.uwsgi_wheel.parent)]
+        wheel = getattr(self, "uwsgi_wheel", None)
+        if wheel is None:
+            return env
+        links = [env.get("PIP_FIND_LINKS", ""), str(wheel.parent)]
         return {**env, "PIP_FIND_LINKS": " ".join(link for link in links if link)}
 
     def _publish_lock(self, lock: Path, pins: int) -> None:
@@ -493,6 +554,7 @@ class Build:
             output.detail("Python and installed packages: cache unchanged")
             return
         deps = {f"deps_{name}": value for name, value in self.dependency_key.items()}
+        deps["deps_uwsgi_wheel_sha256"] = self.uwsgi_wheel_sha
         self.python_cache.store_tree(
             self.prefix,
             {**self.python_key, "uwsgi_wheel_sha256": self.uwsgi_wheel_sha, **deps},

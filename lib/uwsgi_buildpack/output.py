@@ -16,6 +16,7 @@ Heroku's conventions, which the platform's own buildpacks follow:
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import time
@@ -60,6 +61,19 @@ def error(title: str, body: str) -> None:
     _block(f"Error: {title}", body)
 
 
+# Commands running right now (a background uWSGI compile may run beside a pip
+# install), so that a failing build can stop them instead of leaving them to
+# write into the build cache after it has exited.
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+
+
+def stop_running_commands() -> None:
+    """Kill every command started by `run` that is still running."""
+    for proc in list(_RUNNING):
+        with contextlib.suppress(OSError):
+            proc.kill()
+
+
 class CommandFailed(Exception):
     """A command run by `run` exited non-zero. `tail` holds its last lines."""
 
@@ -89,6 +103,7 @@ def run(
     """
     tail: deque[str] = deque(maxlen=tail_lines)
     log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
+    proc: subprocess.Popen[bytes] | None = None
     try:
         proc = subprocess.Popen(
             list(argv),
@@ -98,6 +113,7 @@ def run(
             env=dict(env) if env is not None else None,
             cwd=cwd,
         )
+        _RUNNING.add(proc)
         assert proc.stdout is not None
         for raw in proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
@@ -110,6 +126,8 @@ def run(
     finally:
         if log:
             log.close()
+        if proc is not None:
+            _RUNNING.discard(proc)
     if returncode != 0:
         raise CommandFailed(argv, returncode, list(tail))
     return list(tail)

@@ -82,10 +82,28 @@ def compile_lock(
     argv += ["--quiet", "--no-header", "--allow-unsafe", "--strip-extras"]
     argv += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
     argv += ["--cache-dir", str(cache), "--output-file", str(lock), source]
-    try:
-        output.run(argv, env=env, cwd=str(build_dir), echo=False, tail_lines=30)
-    except output.CommandFailed as exc:
-        raise errors.lock_failed(source, exc.tail) from None
+    with tempfile.NamedTemporaryFile(prefix="uwsgi-bp-compile-", suffix=".log") as log:
+        try:
+            output.run(
+                argv, env=env, cwd=str(build_dir), echo=False, log_path=log.name, tail_lines=30
+            )
+        except output.CommandFailed:
+            text = Path(log.name).read_text(encoding="utf-8", errors="replace")
+            raise errors.lock_failed(source, _without_traceback(text)[-25:]) from None
+
+
+def _without_traceback(text: str) -> list[str]:
+    """pip-tools' output up to the Python traceback it prints when pip fails.
+
+    What pip said (the error) comes first; the traceback after it is noise to the
+    user, and we promise never to show one. A traceback that comes first (an
+    error inside pip-tools itself) is reduced to its last line, the exception.
+    """
+    head, marker, tail = text.partition("Traceback (most recent call last):")
+    lines = head.splitlines()
+    if marker and not any(line.strip() for line in lines):
+        lines = [line for line in tail.splitlines() if line.strip()][-1:]
+    return lines
 
 
 def sync(
@@ -119,8 +137,7 @@ def sync(
             mismatched = hash_mismatches(text)
             if mismatched:
                 raise errors.hash_mismatch(source_name, mismatched) from None
-            lines = text.split("Traceback (most recent call last):", 1)[0].splitlines()
-            raise errors.pip_install_failed(source_name, lines[-30:]) from None
+            raise errors.pip_install_failed(source_name, _without_traceback(text)[-30:]) from None
 
 
 def hash_mismatches(pip_output: str) -> list[str]:

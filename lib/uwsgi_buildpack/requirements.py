@@ -171,6 +171,22 @@ def pinned_names(lock: Path) -> set[str]:
     return names
 
 
+def without(lock: Path, project: str, dest: Path) -> Path:
+    """A copy of `lock` without the pin of `project` (continuation lines included)."""
+    kept: list[str] = []
+    skipping = False
+    for raw in lock.read_text(encoding="utf-8").splitlines(keepends=True):
+        if not skipping:
+            match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?", raw)
+            skipping = bool(match and normalise(match.group(1)) == normalise(project))
+        if not skipping:
+            kept.append(raw)
+        elif not raw.rstrip("\r\n").endswith("\\"):
+            skipping = False
+    dest.write_text("".join(kept), encoding="utf-8")
+    return dest
+
+
 def normalise(name: str) -> str:
     """PEP 503 name normalisation."""
     return re.sub(r"[-_.]+", "-", name).lower()

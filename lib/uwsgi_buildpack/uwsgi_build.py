@@ -30,6 +30,8 @@ import os
 import re
 import subprocess
 import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,7 +183,19 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def ensure_wheel(
+def cached_wheel(entry: CacheEntry, key: dict[str, str]) -> tuple[Path | None, str]:
+    """The cached wheel for `key` if it is there and intact, else None; and why."""
+    reusable, reason = entry.check(key)
+    if reusable:
+        wheels = sorted(entry.data.glob("*.whl"))
+        meta = entry.metadata() or {}
+        if len(wheels) == 1 and sha256_of(wheels[0]) == meta.get("wheel_sha256"):
+            return wheels[0], reason
+        reason = "cached binary failed its checksum"
+    return None, reason
+
+
+def compile_and_store(
     entry: CacheEntry,
     spec: UwsgiSpec,
     key: dict[str, str],
@@ -189,25 +203,44 @@ def ensure_wheel(
     prefix: Path,
     python_minor: str,
     env: dict[str, str],
-) -> tuple[Path, bool]:
-    """Return the cached wheel for `key`, compiling it first if needed.
+) -> Path:
+    """Compile the wheel and store it in the cache entry; return the cached wheel.
 
-    The second value says whether a compile happened.
+    Prints nothing, so that it can run in the background while other steps log.
     """
-    reusable, reason = entry.check(key)
-    if reusable:
-        wheels = sorted(entry.data.glob("*.whl"))
-        meta = entry.metadata() or {}
-        if len(wheels) == 1 and sha256_of(wheels[0]) == meta.get("wheel_sha256"):
-            output.detail(f"uWSGI {spec.version}: reusing cached binary ({reason})")
-            return wheels[0], False
-        reason = "cached binary failed its checksum"
-    output.detail(f"uWSGI {spec.version}: compiling ({reason})")
-    output.detail(f"Compiling on {cpu_count()} cores; this takes about a minute...")
-    timer = output.Timer()
     with tempfile.TemporaryDirectory(prefix="uwsgi-bp-wheel-") as tmp:
         wheel = compile_wheel(spec, vendor_dir, prefix, python_minor, env, Path(tmp))
         entry.store_file(wheel, {**key, "wheel_sha256": sha256_of(wheel)})
-    output.detail(f"Compiled uWSGI {spec.version} in {timer}")
-    wheels = sorted(entry.data.glob("*.whl"))
-    return wheels[0], True
+    return sorted(entry.data.glob("*.whl"))[0]
+
+
+class BackgroundCompile:
+    """A uWSGI compile running in a thread while the build goes on.
+
+    Compiling uWSGI is half a minute of C on two cores; installing the app's
+    packages is mostly waiting for the network. Doing both at once makes a cold
+    build about as long as the longer of the two instead of their sum. The
+    thread prints nothing (the compiler's output goes to a log that is shown
+    only if it fails); `wait` re-raises a failure in the main thread.
+    """
+
+    def __init__(self, target: Callable[[], Path]) -> None:
+        self.timer = output.Timer()
+        self._result: Path | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(target,), daemon=True)
+        self._thread.start()
+
+    def _run(self, target: Callable[[], Path]) -> None:
+        try:
+            self._result = target()
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread by wait()
+            self._error = exc
+
+    def wait(self) -> Path:
+        """Block until the compile is done; return the wheel or raise its error."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
