@@ -64,6 +64,11 @@ testRemovedPackageIsGoneAndChangedPinIsAppliedOnACachedBuild() {
 	assertEquals "no pip-tools in the app" "absent" "$(installed_version "${BUILD_DIR}" pip_tools)"
 	assertEquals "no click in the app" "absent" "$(installed_version "${BUILD_DIR}" click)"
 	move_slug
+	# Build-only files stay out of the slug (the cache keeps them); pip stays usable.
+	assertFalse "no C headers in the slug" "[ -e '${SLUG_DIR}/.heroku/python/include' ]"
+	assertTrue "the cache keeps them" "[ -d '${cache}/uwsgi-buildpack/python/data/include' ]"
+	pip_says=$(LD_LIBRARY_PATH="${SLUG_DIR}/.heroku/python/lib" "${SLUG_DIR}/.heroku/python/bin/pip" --version 2>&1)
+	assertEquals "pip runs in the slug (${pip_says})" "pip" "${pip_says%% *}"
 	assertEquals "in the slug, six cannot be imported" "ModuleNotFoundError" \
 		"$(LD_LIBRARY_PATH="${SLUG_DIR}/.heroku/python/lib" "${SLUG_DIR}/.heroku/python/bin/python3" -c 'import six' 2>&1 | sed -n 's/^\(ModuleNotFoundError\).*/\1/p')"
 }

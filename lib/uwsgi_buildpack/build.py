@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -552,15 +553,26 @@ class Build:
             and before == _fingerprint(self.prefix, minor)
         ):
             output.detail("Python and installed packages: cache unchanged")
-            return
-        deps = {f"deps_{name}": value for name, value in self.dependency_key.items()}
-        deps["deps_uwsgi_wheel_sha256"] = self.uwsgi_wheel_sha
-        self.python_cache.store_tree(
-            self.prefix,
-            {**self.python_key, "uwsgi_wheel_sha256": self.uwsgi_wheel_sha, **deps},
-            link=True,
-        )
-        output.detail("Python and installed packages: cache saved")
+        else:
+            deps = {f"deps_{name}": value for name, value in self.dependency_key.items()}
+            deps["deps_uwsgi_wheel_sha256"] = self.uwsgi_wheel_sha
+            self.python_cache.store_tree(
+                self.prefix,
+                {**self.python_key, "uwsgi_wheel_sha256": self.uwsgi_wheel_sha, **deps},
+                link=True,
+            )
+            output.detail("Python and installed packages: cache saved")
+        self._trim_slug()
+
+    def _trim_slug(self) -> None:
+        """Leave out of the slug what only a build needs (the cache keeps it).
+
+        C headers (`include/`) serve compilers, and the run image has none; pip
+        itself stays, so `heroku run pip ...` works. The build cache keeps its
+        own copy (removing the build dir's hard links leaves it intact), so the
+        next build can still compile extensions.
+        """
+        shutil.rmtree(self.prefix / "include", ignore_errors=True)
 
 
 def requirements_pins(lock: Path, *, with_hashes: bool) -> list[str]:
