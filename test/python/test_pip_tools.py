@@ -1,0 +1,50 @@
+"""Reading pip's output: what the user is shown when an install fails."""
+
+from uwsgi_buildpack import pip_tools
+
+HASH_FAILURE = """\
+Collecting six==1.16.0 (from -r /tmp/x (line 1))
+ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE. If you have ...
+    six==1.16.0 from https://files.example/six-1.16.0-py3-none-any.whl (from -r /tmp/x (line 1)):
+        Expected sha256 0000
+             Got        8abb
+Traceback (most recent call last):
+  File "<string>", line 1, in <module>
+subprocess.CalledProcessError: Command '['python', '-m', 'pip']' returned non-zero exit status 1.
+"""
+
+
+def test_hash_mismatches_name_each_package():
+    assert pip_tools.hash_mismatches(HASH_FAILURE) == ["six==1.16.0"]
+
+
+def test_no_hash_block_no_names():
+    assert pip_tools.hash_mismatches("ERROR: No matching distribution found for nope\n") == []
+
+
+def test_pip_tools_traceback_is_cut_after_pips_own_message():
+    lines = pip_tools._without_traceback(HASH_FAILURE)
+    assert lines[-1].strip() == "Got        8abb"
+    assert not any("Traceback" in line for line in lines)
+
+
+def test_a_traceback_alone_is_reduced_to_the_exception():
+    text = "Traceback (most recent call last):\n  File 'x'\nValueError: bad input\n"
+    assert pip_tools._without_traceback(text) == ["ValueError: bad input"]
+
+
+def test_the_output_filter_hides_chatter_and_everything_from_a_traceback_on():
+    keep = pip_tools._PipOutputFilter()
+    shown = [
+        line
+        for line in [
+            "Collecting six",
+            "  Using cached six.whl",
+            "Successfully installed six",
+            "Traceback (most recent call last):",
+            "  File x",
+            "Error",
+        ]
+        if keep(line)
+    ]
+    assert shown == ["Collecting six", "Successfully installed six"]
