@@ -124,6 +124,7 @@ class Build:
 
     def _run(self) -> None:
         timer = output.Timer()
+        self.report.startup(os.environ.get("UWSGI_BP_STARTED_AT", ""))
         config = env_dir.load(self.env_dir)
         plat = runtime.detect_platform(os.environ.get("STACK"))
         self._check_app()
@@ -157,9 +158,9 @@ class Build:
             hooks.run("post_compile", self.build_dir, env)
         with self.report.timed("finish"):
             self._finish(version, minor, plat, before)
-        self.report.set("duration_seconds", round(timer.elapsed, 3))
+        self.report.set("duration_seconds", round(timer.elapsed + self.report.startup_seconds, 3))
         output.detail(f"Step timings: {self.report.timings_text()}")
-        output.step(f"Done in {timer}")
+        output.step(f"Done in {timer.elapsed + self.report.startup_seconds:.1f}s")
 
     # -- steps ---------------------------------------------------------------
 

@@ -29,6 +29,19 @@ class BuildReport:
         self.data: dict[str, object] = {"outcome": "success"}
         self.timings: dict[str, float] = {}
         self.caches: dict[str, str] = {}
+        self.startup_seconds = 0.0
+
+    def startup(self, started_at: str) -> None:
+        """Record the time from bin/compile's start to now (interpreter start, imports).
+
+        `started_at` is the epoch time bin/utils noted (empty if unknown).
+        """
+        try:
+            seconds = max(0.0, time.time() - float(started_at.replace(",", ".")))
+        except ValueError:
+            return
+        self.startup_seconds = round(seconds, 3)
+        self.timings["startup"] = self.startup_seconds
 
     def set(self, key: str, value: object) -> None:
         """Record one fact."""
