@@ -150,6 +150,9 @@ testSizingComesFromTheDynoCgroupAndIsPrintedAtBoot() {
 	echo 536870912 >"${cgroup}/memory.max"
 	with_dyno 'true' BP_UWSGI_CGROUP_ROOT="${cgroup}"
 	assertFileContains "uwsgi-buildpack: 512 MB memory (cgroup v2), $(nproc) CPUs -> 2 processes x 4 threads, a worker reloads above 192 MB RSS" "${DYNO_LOG}"
+	# The memory check after each request shows in the request log (memory-report's purpose).
+	assertTrue "request log shows the worker's memory: $(grep 'GET / ' "${DYNO_LOG}" | head -n 1)" \
+		"grep -Eq 'request_id=- rss=[1-9][0-9]*MB' '${DYNO_LOG}'"
 	assertFileContains "spawned uWSGI worker 2" "${DYNO_LOG}"
 	assertFileNotContains "spawned uWSGI worker 3" "${DYNO_LOG}"
 	rm "${cgroup}/memory.max"
@@ -165,9 +168,11 @@ testRequestLogOnStdoutHasClientAddressAndRequestId() {
 	build_fixture wsgi-app
 	move_slug
 	with_dyno '
-		curl -fsS -o /dev/null -H "X-Forwarded-For: 203.0.113.7" \
+		curl -fsS -o /dev/null -D "$OUT/headers" -H "X-Forwarded-For: 203.0.113.7" \
 			-H "X-Request-Id: 5f1c0d8e-req" http://127.0.0.1:5000/'
 	assertFileContains '203.0.113.7 "GET / HTTP/1.1" 200' "${DYNO_LOG}"
+	# uWSGI closes the connection after each response, and says so.
+	assertFileContains "Connection: close" "${OUTPUT_DIR}/headers"
 	assertFileContains "request_id=5f1c0d8e-req" "${DYNO_LOG}"
 }
 

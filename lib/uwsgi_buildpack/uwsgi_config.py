@@ -32,11 +32,12 @@ _INI = """\
 # Heroku routes the dyno's traffic to $PORT only, and kills a web dyno that has
 # not bound it within 60 seconds of starting (R10).
 http-socket = :$(PORT)
+# uWSGI's http-socket answers one request per connection, then closes it; say so
+# in the response, as HTTP/1.1 requires, so clients and load balancers know
+# the close is not an error.
+add-header = Connection: close
 master = true
 {shutdown}
-# Dynos have little memory: log what each request costs.
-memory-report = true
-
 # Processes and threads: WEB_CONCURRENCY and UWSGI_THREADS when you set them,
 # otherwise sized from the dyno's memory and CPUs by .profile.d (printed below).
 if-env = BP_UWSGI_SIZING
@@ -53,8 +54,12 @@ threads = %(_)
 endif =
 # A worker growing past its share of the dyno's memory is replaced after its
 # current request: a slow leak ends in a clean restart, not R14 swapping.
+# Checking it reads the worker's memory after every request, so the request
+# log below shows it too (rss=...MB): the purpose of uWSGI's memory-report,
+# without the second log line per request that option writes.
 if-env = BP_UWSGI_RELOAD_ON_RSS
 reload-on-rss = %(_)
+log-format = {log_format} rss=%(rssM)MB
 endif =
 # Let the app start threads of its own (error reporters, metrics clients).
 enable-threads = true
@@ -87,7 +92,9 @@ static-expires = .* 31536000
 # Request log on stdout, one line per request, with the client address from
 # X-Forwarded-For and Heroku's request id.
 log-x-forwarded-for = true
+if-not-env = BP_UWSGI_RELOAD_ON_RSS
 log-format = {log_format}
+endif =
 log-master = true
 logto = /dev/stdout
 
