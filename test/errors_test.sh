@@ -221,7 +221,7 @@ testRequirementThatDoesNotExist() {
 	use_fixture wsgi-app
 	echo "this-package-does-not-exist-uwsgi-bp==1.0" >>"${BUILD_DIR}/requirements.txt"
 	compile_with_cache "${TEST_SUITE_CACHE}"
-	assertCapturedError 1 " !     Error: Unable to install the packages in requirements.txt."
+	assertCapturedError 1 " !     Error: Unable to lock the requirements in requirements.txt."
 	assertCaptured "this-package-does-not-exist-uwsgi-bp"
 	assertNotCaptured "Traceback"
 }
@@ -230,7 +230,7 @@ testMalformedRequirementLine() {
 	use_fixture wsgi-app
 	echo "six=>1.0" >>"${BUILD_DIR}/requirements.txt"
 	compile_with_cache "${TEST_SUITE_CACHE}"
-	assertCapturedError 1 " !     Error: Unable to install the packages in requirements.txt."
+	assertCapturedError 1 " !     Error: Unable to lock the requirements in requirements.txt."
 	assertCaptured "six=>1.0"
 	assertNotCaptured "Traceback"
 }
@@ -239,7 +239,7 @@ testConflictingPins() {
 	use_fixture wsgi-app
 	printf 'six==1.16.0\nsix==1.15.0\n' >"${BUILD_DIR}/requirements.txt"
 	compile_with_cache "${TEST_SUITE_CACHE}"
-	assertCapturedError 1 " !     Error: Unable to install the packages in requirements.txt."
+	assertCapturedError 1 " !     Error: Unable to lock the requirements in requirements.txt."
 	assertCaptured "six"
 	assertNotCaptured "Traceback"
 }
@@ -251,7 +251,7 @@ testPrivateIndexThatIsDown() {
 	echo "/dev/null" >"${ENV_DIR}/PIP_CONFIG_FILE"
 	echo "attrs==23.1.0" >>"${BUILD_DIR}/requirements.txt"
 	compile_with_cache "${TEST_SUITE_CACHE}"
-	assertCapturedError 1 " !     Error: Unable to install the packages in requirements.txt."
+	assertCapturedError 1 " !     Error: Unable to lock the requirements in requirements.txt."
 	assertNotCaptured "Traceback"
 }
 

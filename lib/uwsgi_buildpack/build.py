@@ -146,7 +146,16 @@ class Build:
         with self.report.timed("uwsgi"):
             self._install_uwsgi(version, minor, plat, env)
         with self.report.timed("dependencies"):
-            self._install_dependencies(config, version, minor, env)
+            try:
+                self._install_dependencies(config, version, minor, env)
+            except errors.BuildError:
+                # An app pinning a uWSGI that does not exist fails both here
+                # and in the compile; the compile's message is the precise one.
+                if self.uwsgi_compile is not None:
+                    compile_error = self.uwsgi_compile.error_within(15)
+                    if isinstance(compile_error, errors.BuildError):
+                        raise compile_error from None
+                raise
         with self.report.timed("uwsgi_compile_wait"):
             self._finish_uwsgi(env)
         with self.report.timed("collectstatic"):

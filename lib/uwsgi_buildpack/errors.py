@@ -489,7 +489,7 @@ def lock_failed(source: str, tail: Sequence[str]) -> BuildError:
     return BuildError(
         f"Unable to lock the requirements in {source}.",
         f"""\
-pip-compile could not find a set of packages that satisfies {source}.
+pip-compile could not turn {source} into a lock of exact versions.
 Its last lines of output:
 {_quote(tail[-20:])}
 

@@ -19,6 +19,7 @@ the same pip version (and configuration) that installs the packages.
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 from pathlib import Path
 
@@ -102,7 +103,9 @@ def _without_traceback(text: str) -> list[str]:
     head, marker, tail = text.partition("Traceback (most recent call last):")
     lines = head.splitlines()
     if marker and not any(line.strip() for line in lines):
-        lines = [line for line in tail.splitlines() if line.strip()][-1:]
+        last = [line for line in tail.splitlines() if line.strip()][-1:]
+        # "pip._internal.exceptions.InstallationError: Invalid requirement: ..."
+        lines = [re.sub(r"^[\w.]+(?:Error|Exception): ", "", line) for line in last]
     return lines
 
 

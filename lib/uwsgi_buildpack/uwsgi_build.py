@@ -237,6 +237,11 @@ class BackgroundCompile:
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread by wait()
             self._error = exc
 
+    def error_within(self, seconds: float) -> BaseException | None:
+        """The compile's error if it fails within `seconds` (None if it is still running)."""
+        self._thread.join(seconds)
+        return None if self._thread.is_alive() else self._error
+
     def wait(self) -> Path:
         """Block until the compile is done; return the wheel or raise its error."""
         self._thread.join()

@@ -29,8 +29,11 @@ def test_pip_tools_traceback_is_cut_after_pips_own_message():
 
 
 def test_a_traceback_alone_is_reduced_to_the_exception():
-    text = "Traceback (most recent call last):\n  File 'x'\nValueError: bad input\n"
-    assert pip_tools._without_traceback(text) == ["ValueError: bad input"]
+    text = (
+        "Traceback (most recent call last):\n  File 'x'\n"
+        "pip._internal.exceptions.InstallationError: Invalid requirement: 'six=>1.0'\n"
+    )
+    assert pip_tools._without_traceback(text) == ["Invalid requirement: 'six=>1.0'"]
 
 
 def test_the_output_filter_hides_chatter_and_everything_from_a_traceback_on():
