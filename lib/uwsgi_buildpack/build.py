@@ -444,15 +444,36 @@ class Build:
             self._restore_lock(entry, lock)
             output.detail(f"Locking {source} with pip-compile ({reason})")
             self.report.cache("lock", "compiled", reason)
-            pip_tools.compile_lock(
-                tools_dir,
-                self.prefix / "bin" / "python3",
-                self.build_dir,
-                source,
-                lock,
-                self._compile_env(env),
-                self.cache_dir / cache.ROOT_NAME / "pip-cache" / "pip-tools",
-            )
+            # While uWSGI compiles, pip-compile would prepare its metadata from
+            # the sdist too (an isolated build environment, seconds of CPU next
+            # to the compiler). uWSGI has no dependencies, so the app's own pin
+            # is taken out of the input and written back into the lock.
+            compile_source = source
+            filtered = self.build_dir / f".{source}.nouwsgi"
+            original = (self.build_dir / source).read_text(encoding="utf-8", errors="replace")
+            if self.uwsgi_compile is not None and inputs.kind in (
+                requirements.TXT,
+                requirements.IN,
+            ):
+                requirements.without(self.build_dir / source, "uwsgi", filtered)
+                if filtered.read_text(encoding="utf-8") != original:
+                    compile_source = filtered.name
+            try:
+                pip_tools.compile_lock(
+                    tools_dir,
+                    self.prefix / "bin" / "python3",
+                    self.build_dir,
+                    compile_source,
+                    lock,
+                    self._compile_env(env),
+                    self.cache_dir / cache.ROOT_NAME / "pip-cache" / "pip-tools",
+                )
+            finally:
+                filtered.unlink(missing_ok=True)
+            if compile_source != source:
+                text = lock.read_text(encoding="utf-8").replace(compile_source, source)
+                pin = f"uwsgi=={self.uwsgi_spec.version}\n    # via -r {source}\n"
+                lock.write_text(text + pin, encoding="utf-8")
             text = lock.read_text(encoding="utf-8").replace(str(self.build_dir), _BUILD_DIR_MARK)
             with tempfile.TemporaryDirectory(prefix="uwsgi-bp-lock-") as tmp:
                 (Path(tmp) / "requirements.lock").write_text(text, encoding="utf-8")

@@ -85,7 +85,9 @@ single-interpreter = true
 # thread so the worker is free at once. A precompressed file.gz is sent to
 # clients that accept gzip. Files are cached by browsers and CDNs for a year:
 # give changed files new names (Django's ManifestStaticFilesStorage does).
-offload-threads = 1
+# (An app without static files gets no offload thread: it would only cost
+# memory in every worker.)
+{offload}
 static-gzip-all = true
 static-expires = .* 31536000
 {static}
@@ -144,7 +146,13 @@ def render_default_ini(entry: EntryPoint, statics: list[StaticMapping]) -> str:
         f"# {mapping.reason}\nstatic-map = {mapping.url}=%d{mapping.directory}\n"
         for mapping in statics
     )
+    offload = (
+        "offload-threads = 1"
+        if statics
+        else "if-env = UWSGI_STATIC_MAP\noffload-threads = 1\nendif ="
+    )
     return _INI.format(
+        offload=offload,
         module=entry.module,
         reason=entry.reason[:1].upper() + entry.reason[1:],
         shutdown=_SHUTDOWN,
