@@ -88,7 +88,7 @@ testWarmRebuildWithUnchangedRequirementsRunsNoPip() {
 	assertBuilt
 	assertCaptured "Installed packages: reusing cache, pip not run (requirements.txt, uWSGI, PIP_* settings and buildpack unchanged)"
 	assertCaptured "Python and installed packages: cache unchanged"
-	assertCaptured "Step timings: python"
+	assertCaptured "Step timings: startup"
 	assertEquals "pip did not run in the warm build" "${size}" "$(wc -c <"${OUTPUT_DIR}/pip.log")"
 	rm -f "${ENV_DIR}/PIP_LOG"
 	# An included file is an input too.

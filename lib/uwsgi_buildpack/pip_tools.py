@@ -93,6 +93,9 @@ def compile_lock(
             raise errors.lock_failed(source, _without_traceback(text)[-25:]) from None
 
 
+_EXCEPTION_RE = re.compile(r"^[\w.]+(?:Error|Exception): ")
+
+
 def _without_traceback(text: str) -> list[str]:
     """pip-tools' output up to the Python traceback it prints when pip fails.
 
@@ -103,9 +106,13 @@ def _without_traceback(text: str) -> list[str]:
     head, marker, tail = text.partition("Traceback (most recent call last):")
     lines = head.splitlines()
     if marker and not any(line.strip() for line in lines):
-        last = [line for line in tail.splitlines() if line.strip()][-1:]
         # "pip._internal.exceptions.InstallationError: Invalid requirement: ..."
-        lines = [re.sub(r"^[\w.]+(?:Error|Exception): ", "", line) for line in last]
+        # and the lines after it (newer pips point at the bad character).
+        rest = [line for line in tail.splitlines() if line.strip()]
+        starts = [i for i, line in enumerate(rest) if _EXCEPTION_RE.match(line)]
+        lines = rest[starts[-1] :] if starts else rest[-1:]
+        if lines:
+            lines[0] = _EXCEPTION_RE.sub("", lines[0])
     return lines
 
 

@@ -51,3 +51,16 @@ def test_the_output_filter_hides_chatter_and_everything_from_a_traceback_on():
         if keep(line)
     ]
     assert shown == ["Collecting six", "Successfully installed six"]
+
+
+def test_a_multi_line_exception_keeps_its_following_lines():
+    text = (
+        "Traceback (most recent call last):\n  File 'x'\n"
+        "pip._internal.exceptions.InstallationError: Invalid requirement: 'six=>1.0': "
+        "Expected end or semicolon\n    six=>1.0\n       ^ (from line 2 of requirements.txt)\n"
+    )
+    assert pip_tools._without_traceback(text) == [
+        "Invalid requirement: 'six=>1.0': Expected end or semicolon",
+        "    six=>1.0",
+        "       ^ (from line 2 of requirements.txt)",
+    ]
