@@ -151,11 +151,7 @@ testPrivateIndexFromConfigVarsReachesPipAndIsNeverPrinted() {
 	"${TOOLS}/private-index" --port-file "${OUTPUT_DIR}/index.port" --user deploy --password s3cr3t-t0ken \
 		>"${OUTPUT_DIR}/index.log" 2>&1 &
 	index_pid=$!
-	tries=0
-	while [ ! -s "${OUTPUT_DIR}/index.port" ] && [ "${tries}" -lt 100 ]; do
-		sleep 0.1
-		tries=$((tries + 1))
-	done
+	wait_for_file "${OUTPUT_DIR}/index.port"
 	url="http://deploy:s3cr3t-t0ken@127.0.0.1:$(cat "${OUTPUT_DIR}/index.port")/simple/"
 	printf '%s' "${url}" >"${ENV_DIR}/PIP_EXTRA_INDEX_URL"
 	app_with_requirements werkzeug==3.1.9 bp-private-greeting==1.0

@@ -37,13 +37,18 @@ start_runtime_mirror() {
 	rm -f "${MIRROR_PORT_FILE}"
 	"${TOOLS}/serve-runtime-mirror" "${MIRROR_DIR}" --port-file "${MIRROR_PORT_FILE}" >/dev/null 2>&1 &
 	MIRROR_PID=$!
+	wait_for_file "${MIRROR_PORT_FILE}"
+	PYTHON_RUNTIME_URL="http://127.0.0.1:$(cat "${MIRROR_PORT_FILE}")"
+	export PYTHON_RUNTIME_URL
+}
+
+# wait_for_file FILE: wait up to 10 s for a server to write its port file.
+wait_for_file() {
 	tries=0
-	while [ ! -s "${MIRROR_PORT_FILE}" ] && [ "${tries}" -lt 100 ]; do
+	while [ ! -s "$1" ] && [ "${tries}" -lt 100 ]; do
 		sleep 0.1
 		tries=$((tries + 1))
 	done
-	PYTHON_RUNTIME_URL="http://127.0.0.1:$(cat "${MIRROR_PORT_FILE}")"
-	export PYTHON_RUNTIME_URL
 }
 
 stop_runtime_mirror() {

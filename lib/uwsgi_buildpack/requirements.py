@@ -197,23 +197,13 @@ def normalise(name: str) -> str:
 # something to write by hand.
 _CHECK_SCRIPT = r"""
 import json, re, sys
+sys.path.insert(0, sys.argv[3])
+from uwsgi_buildpack.requirements import logical_lines
 from pip._vendor.packaging.requirements import InvalidRequirement, Requirement
 from pip._vendor.packaging.utils import canonicalize_name
 
 def lines(path):
-    out, pending, start = [], "", 0
-    text = open(path, encoding="utf-8", errors="replace").read()
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = re.sub(r"(^|\s+)#.*$", "", raw)
-        if not pending:
-            start = number
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        joined, pending = (pending + line).strip(), ""
-        if joined:
-            out.append((start, joined))
-    return out
+    return logical_lines(open(path, encoding="utf-8", errors="replace").read())
 
 pins = {}
 for _, text in lines(sys.argv[2]):
@@ -248,7 +238,15 @@ def lock_disagreements(
     cannot judge (options, URLs, includes) are skipped rather than reported.
     """
     proc = subprocess.run(
-        [str(python), "-c", _CHECK_SCRIPT, str(build_dir / IN), str(build_dir / TXT)],
+        [
+            str(python),
+            "-c",
+            _CHECK_SCRIPT,
+            str(build_dir / IN),
+            str(build_dir / TXT),
+            # This module's own directory: the script reuses logical_lines.
+            str(Path(__file__).resolve().parents[1]),
+        ],
         env=env,
         capture_output=True,
         text=True,
