@@ -110,6 +110,8 @@ class Build:
         self.test_mode = test_mode
         self.report = report.BuildReport(cache_dir)
         self.deps_changed = False
+        # The runtime's bundled pip, unpacked, while a fresh runtime has none yet.
+        self._pip_dir: tempfile.TemporaryDirectory[str] | None = None
 
     def run(self) -> None:
         """Build the app; raise BuildError on anything the user must fix."""
@@ -121,6 +123,8 @@ class Build:
             raise
         finally:
             self.report.save()
+            if self._pip_dir is not None:
+                self._pip_dir.cleanup()
 
     def _run(self) -> None:
         timer = output.Timer()
@@ -134,12 +138,13 @@ class Build:
         self.report.set("arch", plat.arch)
 
         build_env = {**os.environ, **config}
-        with self.report.timed("python"):
-            version, minor = self._install_python(config, plat)
         env = dependencies.pip_env(
             runtime.python_env(self.prefix, build_env),
             self.cache_dir / cache.ROOT_NAME / "pip-cache",
         )
+        self.uwsgi_compile: uwsgi_build.BackgroundCompile | None = None
+        with self.report.timed("python"):
+            version, minor = self._install_python(config, plat, env)
         before = self._restored_fingerprint
         with self.report.timed("pre_compile"):
             hooks.run("pre_compile", self.build_dir, env)
@@ -183,7 +188,9 @@ class Build:
         if venvs:
             raise errors.committed_virtualenv(venvs[0].parent.name)
 
-    def _install_python(self, config: dict[str, str], plat: runtime.Platform) -> tuple[str, str]:
+    def _install_python(
+        self, config: dict[str, str], plat: runtime.Platform, env: dict[str, str]
+    ) -> tuple[str, str]:
         request = python_version.read_requested_version(self.build_dir)
         base_url = (
             config.get("PYTHON_RUNTIME_URL")
@@ -220,45 +227,76 @@ class Build:
             output.detail(f"Installing Python {version} from {runtime.archive_name(version, plat)}")
             timer = output.Timer()
             runtime.install(source, version, plat, self.prefix)
-            env = runtime.python_env(self.prefix, {**os.environ, **config})
             actual = runtime.python_runtime_version(self.prefix, env)
             if actual != version:
                 raise errors.runtime_broken(
                     f"expected Python {version}, the archive holds {actual}"
                 )
-            runtime.bootstrap_pip(self.prefix, env)
+            # The compile is the longest part of a cold build: start it as soon
+            # as there is a Python to compile against, before pip is installed.
+            # Not when a bin/pre_compile hook is yet to run: it may change the
+            # uwsgi pin in requirements.txt.
+            self._pip_dir = tempfile.TemporaryDirectory(prefix="uwsgi-bp-pip-")
+            pip = runtime.unpack_bundled_pip(self.prefix, Path(self._pip_dir.name), env)
+            if not (self.build_dir / "bin" / "pre_compile").is_file():
+                self._plan_uwsgi(version, minor, plat)
+                self._start_compile(minor, env, pip)
+            runtime.bootstrap_pip(self.prefix, env, pip)
             output.detail(f"Installed Python {version} and pip in {timer}")
         return version, minor
+
+    def _plan_uwsgi(self, version: str, minor: str, plat: runtime.Platform) -> None:
+        """Decide which uWSGI the app gets, and whether the cache already has it."""
+        requirements = self.build_dir / "requirements.txt"
+        self.uwsgi_spec = uwsgi_build.choose(self.vendor_dir, requirements)
+        self.uwsgi_key = uwsgi_build.cache_key(self.uwsgi_spec, version, plat.stack, plat.arch)
+        self.uwsgi_entry = cache.CacheEntry(self.cache_dir, "uwsgi")
+        self.uwsgi_cached, self.uwsgi_reason = uwsgi_build.cached_wheel(
+            self.uwsgi_entry, self.uwsgi_key
+        )
+
+    def _start_compile(self, minor: str, env: dict[str, str], pip: list[str] | None) -> None:
+        """Start compiling uWSGI in the background, unless the cache has it.
+
+        `pip` runs pip if the app's own is not installed yet.
+        """
+        if self.uwsgi_cached is not None or self.uwsgi_compile is not None:
+            return
+        entry, spec, key = self.uwsgi_entry, self.uwsgi_spec, self.uwsgi_key
+        self.uwsgi_compile = uwsgi_build.BackgroundCompile(
+            lambda: uwsgi_build.compile_and_store(
+                entry,
+                spec,
+                key,
+                self.vendor_dir,
+                self.prefix,
+                minor,
+                env,
+                pip,
+            )
+        )
 
     def _install_uwsgi(
         self, version: str, minor: str, plat: runtime.Platform, env: dict[str, str]
     ) -> None:
         output.step("uWSGI")
-        requirements = self.build_dir / "requirements.txt"
-        spec = uwsgi_build.choose(self.vendor_dir, requirements)
+        if not hasattr(self, "uwsgi_spec"):
+            self._plan_uwsgi(version, minor, plat)
+        spec = self.uwsgi_spec
         if spec.origin != "vendor/uwsgi.txt":
             output.detail(f"Using uWSGI {spec.version}, as pinned in {spec.origin}")
-        key = uwsgi_build.cache_key(spec, version, plat.stack, plat.arch)
-        entry = cache.CacheEntry(self.cache_dir, "uwsgi")
-        self.uwsgi_spec = spec
         self.report.set("uwsgi_version", spec.version)
-        self.uwsgi_compile: uwsgi_build.BackgroundCompile | None = None
-        wheel, reason = uwsgi_build.cached_wheel(entry, key)
-        if wheel is not None:
-            output.detail(f"uWSGI {spec.version}: reusing cached binary ({reason})")
-            self.report.cache("uwsgi", "reused", reason)
-            self._use_uwsgi_wheel(wheel, env)
+        if self.uwsgi_cached is not None:
+            output.detail(f"uWSGI {spec.version}: reusing cached binary ({self.uwsgi_reason})")
+            self.report.cache("uwsgi", "reused", self.uwsgi_reason)
+            self._use_uwsgi_wheel(self.uwsgi_cached, env)
             return
-        output.detail(f"uWSGI {spec.version}: compiling ({reason})")
+        output.detail(f"uWSGI {spec.version}: compiling ({self.uwsgi_reason})")
         output.detail(
             f"Compiling on {uwsgi_build.cpu_count()} cores, while the app's dependencies install"
         )
-        self.report.cache("uwsgi", "compiled", reason)
-        self.uwsgi_compile = uwsgi_build.BackgroundCompile(
-            lambda: uwsgi_build.compile_and_store(
-                entry, spec, key, self.vendor_dir, self.prefix, minor, env
-            )
-        )
+        self.report.cache("uwsgi", "compiled", self.uwsgi_reason)
+        self._start_compile(minor, env, None)
 
     def _finish_uwsgi(self, env: dict[str, str]) -> None:
         """Wait for a background compile, if one runs, and install its wheel."""

@@ -117,8 +117,12 @@ def compile_wheel(
     python_minor: str,
     env: dict[str, str],
     out_dir: Path,
+    pip: list[str] | None = None,
 ) -> Path:
-    """Build the uWSGI wheel with the app's Python; return its path."""
+    """Build the uWSGI wheel with the app's Python; return its path.
+
+    `pip` is the command that runs pip (default: the app's installed pip).
+    """
     python = str(prefix / "bin" / "python3")
     libdir = prefix / "lib"
     abiflags = subprocess.run(
@@ -149,7 +153,7 @@ def compile_wheel(
     # --use-pep517: build in pip's isolated environment with a current setuptools
     # whatever the runtime has installed (3.10 and 3.11 runtimes may carry an old
     # setuptools without `wheel`, with which the legacy setup.py path fails).
-    argv = [python, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "--use-pep517"]
+    argv = [*(pip or [python, "-m", "pip"]), "wheel", "--no-deps", "--no-cache-dir", "--use-pep517"]
     argv += ["-w", str(out_dir)]
     if spec.sha256:
         argv += ["--require-hashes", "-r", str(vendor_dir / "uwsgi.txt")]
@@ -203,13 +207,16 @@ def compile_and_store(
     prefix: Path,
     python_minor: str,
     env: dict[str, str],
+    pip: list[str] | None = None,
 ) -> Path:
     """Compile the wheel and store it in the cache entry; return the cached wheel.
 
     Prints nothing, so that it can run in the background while other steps log.
+    `pip` runs pip when the app's is not installed yet (a fresh runtime whose
+    pip is being installed at the same time; see runtime.unpack_bundled_pip).
     """
     with tempfile.TemporaryDirectory(prefix="uwsgi-bp-wheel-") as tmp:
-        wheel = compile_wheel(spec, vendor_dir, prefix, python_minor, env, Path(tmp))
+        wheel = compile_wheel(spec, vendor_dir, prefix, python_minor, env, Path(tmp), pip)
         entry.store_file(wheel, {**key, "wheel_sha256": sha256_of(wheel)})
     return sorted(entry.data.glob("*.whl"))[0]
 
