@@ -176,6 +176,19 @@ testRequestLogOnStdoutHasClientAddressAndRequestId() {
 	assertFileContains "request_id=5f1c0d8e-req" "${DYNO_LOG}"
 }
 
+testRequestWithBrowserSizedCookiesIsAnswered() {
+	build_fixture wsgi-app
+	move_slug
+	# 7,000 bytes of cookies on one line: within the 8 KB per header line that
+	# Heroku's router passes, above uWSGI's default 4 KB request buffer.
+	with_dyno '
+		cookie="session=$(head -c 3500 /dev/zero | tr "\0" s); _ga=$(head -c 3482 /dev/zero | tr "\0" g)"
+		curl -sS -o "$OUT/body" -w "%{http_code}" -H "Cookie: ${cookie}" \
+			http://127.0.0.1:5000/ >"$OUT/status"'
+	assertEquals "200" "$(cat "${OUTPUT_DIR}/status")"
+	assertFileNotContains "invalid request block size" "${DYNO_LOG}"
+}
+
 testStatsServerListensOnLoopbackOnly() {
 	use_fixture wsgi-app
 	echo 3.12 >"${BUILD_DIR}/.python-version"

@@ -36,6 +36,10 @@ http-socket = :$(PORT)
 # in the response, as HTTP/1.1 requires, so clients and load balancers know
 # the close is not an error.
 add-header = Connection: close
+# Heroku's router passes header lines of up to 8 KB each (a session cookie
+# plus analytics cookies easily make 5-7 KB). uWSGI's default 4 KB buffer
+# for the whole request head would drop such requests without an answer.
+buffer-size = 32768
 master = true
 {shutdown}
 # Processes and threads: WEB_CONCURRENCY and UWSGI_THREADS when you set them,
