@@ -73,6 +73,33 @@ testRemovedPackageIsGoneAndChangedPinIsAppliedOnACachedBuild() {
 		"$(LD_LIBRARY_PATH="${SLUG_DIR}/.heroku/python/lib" "${SLUG_DIR}/.heroku/python/bin/python3" -c 'import six' 2>&1 | sed -n 's/^\(ModuleNotFoundError\).*/\1/p')"
 }
 
+testCacheFromAnEarlierBuildpackWithWheelOriginsKeepsPipAndUwsgi() {
+	cache="${OUTPUT_DIR}/old-cache"
+	fresh_cache "${cache}"
+	app_with_requirements werkzeug==3.1.9
+	compile_with_cache "${cache}"
+	assertBuilt
+	# Earlier versions left pip's direct_url.json ("installed from a wheel file")
+	# in the cached Python for pip and uWSGI, which pip-sync reads as requirements
+	# other than the lock's and uninstalls.
+	data="${cache}/uwsgi-buildpack/python/data/lib/python3.12/site-packages"
+	for info in "${data}"/pip-*.dist-info "${data}"/uwsgi-*.dist-info; do
+		printf '{"url": "file:///tmp/x/%s.whl", "archive_info": {}}\n' "$(basename "${info}")" \
+			>"${info}/direct_url.json"
+	done
+	assertEquals "two records planted" "2" "$(find "${data}" -name direct_url.json | wc -l | tr -d ' ')"
+
+	app_with_requirements werkzeug==3.1.9 six==1.16.0
+	compile_with_cache "${cache}"
+	assertBuilt
+	assertCaptured "Installed packages: syncing (requirements.txt changed)"
+	assertNotCaptured "Uninstalling pip"
+	assertNotCaptured "Uninstalling uWSGI"
+	assertEquals "six installed" "1.16.0" "$(installed_version "${BUILD_DIR}" six)"
+	assertEquals "uwsgi kept" "2.0.31" "$("${BUILD_DIR}/.heroku/python/bin/uwsgi" --version 2>&1)"
+	assertEquals "pip kept" "present" "$([ -d "$(site_packages "${BUILD_DIR}")/pip" ] && echo present)"
+}
+
 testWarmRebuildWithUnchangedRequirementsRunsNoPip() {
 	cache="${OUTPUT_DIR}/warm-cache"
 	fresh_cache "${cache}"

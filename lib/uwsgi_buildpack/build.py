@@ -442,6 +442,11 @@ class Build:
         keep = scratch / "buildpack-packages.txt"
         keep.write_text("".join(f"{pin}\n" for pin in pins), encoding="utf-8")
         files = [lock, keep] if lock else [keep]
+        # A cache written by an earlier version of the buildpack may still hold
+        # pip's record that pip and uWSGI came from wheel files, which would
+        # make pip-sync uninstall both (see runtime.forget_wheel_origin).
+        for project in ("pip", "uwsgi"):
+            runtime.forget_wheel_origin(self.prefix, project)
         python = self.prefix / "bin" / "python3"
         pip_tools.sync(tools_dir, python, self.build_dir, files, env, inputs.main)
 

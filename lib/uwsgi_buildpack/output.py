@@ -17,11 +17,14 @@ Heroku's conventions, which the platform's own buildpacks follow:
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import subprocess
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 INDENT = " " * 7
 ERROR_PREFIX = " !     "
@@ -68,10 +71,48 @@ _RUNNING: set[subprocess.Popen[bytes]] = set()
 
 
 def stop_running_commands() -> None:
-    """Kill every command started by `run` that is still running."""
-    for proc in list(_RUNNING):
+    """Kill every command started by `run` that is still running, with its children.
+
+    Killing `pip wheel` alone would leave the build backend it started, and the
+    compilers that backend started, running on after the build has failed: they
+    are reparented to init the moment their parent dies. So the whole tree is
+    stopped first (no new children while we look), found again, then killed.
+    The commands share the buildpack's process group on purpose: when Heroku
+    interrupts a build, its signal must reach them as well.
+    """
+    roots = [proc.pid for proc in list(_RUNNING)]
+    tree = _process_tree(roots)
+    _signal_all(tree, signal.SIGSTOP)
+    tree = _process_tree(roots)
+    _signal_all(tree, signal.SIGKILL)
+
+
+def _signal_all(pids: list[int], signum: int) -> None:
+    for pid in pids:
         with contextlib.suppress(OSError):
-            proc.kill()
+            os.kill(pid, signum)
+
+
+def _process_tree(roots: list[int]) -> list[int]:
+    """`roots` and all their descendants, from the parent pids in /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text(encoding="ascii", errors="replace")
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        fields = text[text.rfind(")") + 2 :].split()
+        if len(fields) > 1 and fields[1].isdigit():
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: list[int] = []
+    pending = list(roots)
+    while pending:
+        pid = pending.pop()
+        if pid not in found:
+            found.append(pid)
+            pending.extend(children.get(pid, []))
+    return found
 
 
 class CommandFailed(Exception):

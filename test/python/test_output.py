@@ -1,0 +1,51 @@
+"""output.run and stopping what it started when a build fails."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from uwsgi_buildpack import output
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie waiting to be reaped does not count)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2] != "Z"
+
+
+def test_a_failed_build_stops_the_commands_children_too(tmp_path: Path) -> None:
+    # Like `pip wheel`, whose build backend and compilers are its children and
+    # grandchildren: killing only the command would leave them running.
+    pid_file = tmp_path / "grandchild.pid"
+    script = f"sleep 300 & echo $! > {pid_file}.tmp; mv {pid_file}.tmp {pid_file}; wait"
+    failures: list[output.CommandFailed] = []
+
+    def build() -> None:
+        try:
+            output.run(["sh", "-c", script], echo=False)
+        except output.CommandFailed as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=build, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not pid_file.exists():
+        assert time.monotonic() < deadline, "the command never started its child"
+        time.sleep(0.05)
+    grandchild = int(pid_file.read_text())
+    assert _alive(grandchild)
+
+    output.stop_running_commands()
+
+    thread.join(10)
+    assert not thread.is_alive(), "run() still waits: a child still holds its output"
+    assert failures and failures[0].returncode != 0
+    deadline = time.monotonic() + 5
+    while _alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(grandchild)
