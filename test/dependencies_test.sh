@@ -33,6 +33,13 @@ installed_version() {
 	fi
 }
 
+# assertBuildpackToolsKept: uWSGI and pip, installed by the buildpack itself,
+# are still in the build's Python after a pip-sync.
+assertBuildpackToolsKept() {
+	assertEquals "uwsgi kept" "2.0.31" "$("${BUILD_DIR}/.heroku/python/bin/uwsgi" --version 2>&1)"
+	assertEquals "pip kept" "present" "$([ -d "$(site_packages "${BUILD_DIR}")/pip" ] && echo present)"
+}
+
 app_with_requirements() {
 	rm -rf "${BUILD_DIR}"
 	mkdir -p "${BUILD_DIR}"
@@ -59,8 +66,7 @@ testRemovedPackageIsGoneAndChangedPinIsAppliedOnACachedBuild() {
 	assertEquals "idna 3.10" "3.10" "$(installed_version "${BUILD_DIR}" idna)"
 	assertEquals "werkzeug kept" "3.1.9" "$(installed_version "${BUILD_DIR}" werkzeug)"
 	# The buildpack's own tools survive the sync, and pip-tools never enters the app.
-	assertEquals "uwsgi kept" "2.0.31" "$("${BUILD_DIR}/.heroku/python/bin/uwsgi" --version 2>&1)"
-	assertEquals "pip kept" "present" "$([ -d "$(site_packages "${BUILD_DIR}")/pip" ] && echo present)"
+	assertBuildpackToolsKept
 	assertEquals "no pip-tools in the app" "absent" "$(installed_version "${BUILD_DIR}" pip_tools)"
 	assertEquals "no click in the app" "absent" "$(installed_version "${BUILD_DIR}" click)"
 	move_slug
@@ -96,8 +102,7 @@ testCacheFromAnEarlierBuildpackWithWheelOriginsKeepsPipAndUwsgi() {
 	assertNotCaptured "Uninstalling pip"
 	assertNotCaptured "Uninstalling uWSGI"
 	assertEquals "six installed" "1.16.0" "$(installed_version "${BUILD_DIR}" six)"
-	assertEquals "uwsgi kept" "2.0.31" "$("${BUILD_DIR}/.heroku/python/bin/uwsgi" --version 2>&1)"
-	assertEquals "pip kept" "present" "$([ -d "$(site_packages "${BUILD_DIR}")/pip" ] && echo present)"
+	assertBuildpackToolsKept
 }
 
 testWarmRebuildWithUnchangedRequirementsRunsNoPip() {
