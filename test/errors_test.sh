@@ -298,6 +298,21 @@ testUwsgiCompileFailureShowsTheCompilerLog() {
 	failsWith "uWSGI 2.0.31 failed to compile." "The last lines of the compiler's output:" "uwsgi-bp-missing.h"
 }
 
+testBuildFailingWhileUwsgiCompilesLeavesNoTemporaryFiles() {
+	# An empty cache: uWSGI compiles in the background while the requirements
+	# are locked; the lock fails, and the build stops the compile mid-way.
+	use_fixture wsgi-app
+	echo "this-package-does-not-exist-uwsgi-bp==1.0" >>"${BUILD_DIR}/requirements.txt"
+	# A short TMPDIR of its own (under a deep one the build falls back to /tmp).
+	build_tmp=$(mktemp -d /tmp/bp.XXXXXX)
+	capture env TMPDIR="${build_tmp}" "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${CACHE_DIR}" "${ENV_DIR}"
+	failsWith "Unable to lock the requirements in requirements.txt." "this-package-does-not-exist-uwsgi-bp"
+	assertCaptured "Compiling on"
+	# pip's working directories and the half-compiled uWSGI go with the build.
+	assertEquals "temporary files left by the failed build" "" "$(ls -A "${build_tmp}")"
+	rm -rf "${build_tmp}"
+}
+
 testConfigVarValuesNeverReachTheLogOrTheSlug() {
 	use_fixture wsgi-app
 	echo "hunter2-very-secret" >"${ENV_DIR}/API_TOKEN"

@@ -10,9 +10,14 @@
 oneTimeSetUp() {
 	start_suite
 	KILLS=0
+	# The builds' TMPDIR: what pip and the compilers leave when they are killed
+	# lands here, and the next build must clear it. Short, like /tmp (a deep
+	# one makes the build fall back to /tmp itself).
+	BUILDS_TMP=$(mktemp -d /tmp/bp.XXXXXX)
 }
 
 oneTimeTearDown() {
+	rm -rf "${BUILDS_TMP}"
 	echo "builds killed: ${KILLS}, each followed by a successful build"
 	end_suite
 }
@@ -33,7 +38,7 @@ kill_build_at() {
 	fresh_app "$1" "${4:-}"
 	log="${OUTPUT_DIR}/killed.log"
 	: >"${log}"
-	setsid "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}" >"${log}" 2>&1 &
+	TMPDIR="${BUILDS_TMP}" setsid "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}" >"${log}" 2>&1 &
 	pid=$!
 	tries=0
 	until grep -q -F -e "$2" "${log}" || ! kill -0 "${pid}" 2>/dev/null || [ "${tries}" -ge 6000 ]; do
@@ -55,8 +60,9 @@ kill_build_at() {
 
 then_build_succeeds() {
 	fresh_app "$1" "${2:-}"
-	compile_with_cache "${TEST_SUITE_CACHE}"
+	capture env TMPDIR="${BUILDS_TMP}" "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}"
 	assertBuilt
+	assertEquals "temporary files left by the killed build and this one" "" "$(ls -A "${BUILDS_TMP}")"
 	assertEquals "uwsgi runs" "2.0.31" "$("${BUILD_DIR}/.heroku/python/bin/uwsgi" --version 2>&1)"
 	assertEquals "python runs" "ok" \
 		"$(LD_LIBRARY_PATH="${BUILD_DIR}/.heroku/python/lib" "${BUILD_DIR}/.heroku/python/bin/python3" -c 'import six; print("ok")' 2>&1)"

@@ -39,6 +39,7 @@ from . import (
     requirements,
     runtime,
     static_files,
+    tempdir,
     uwsgi_build,
     uwsgi_config,
     uwsgi_ini_check,
@@ -115,6 +116,7 @@ class Build:
 
     def run(self) -> None:
         """Build the app; raise BuildError on anything the user must fix."""
+        temp = tempdir.BuildTempDir()
         try:
             self._run()
         except BaseException as exc:
@@ -125,6 +127,7 @@ class Build:
             self.report.save()
             if self._pip_dir is not None:
                 self._pip_dir.cleanup()
+            temp.close()
 
     def _run(self) -> None:
         timer = output.Timer()

@@ -110,7 +110,13 @@ def main(argv: list[str]) -> int:
         output.error("The build was interrupted.", "Nothing was saved to the build cache half-way.")
         return 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
-        bug = errors.internal(f"{type(exc).__name__}: {exc}")
+        detail = f"{type(exc).__name__}: {exc}"
+        said = [line.strip() for line in getattr(exc, "tail", []) if line.strip()]
+        if isinstance(exc, output.CommandFailed) and said:
+            # The command's last word (for a Python command, the exception that
+            # ended it; never its traceback) is what a bug report needs.
+            detail += f"\nIt said: {said[-1]}"
+        bug = errors.internal(detail)
         output.error(bug.title, bug.body)
         return 1
 
