@@ -13,8 +13,12 @@ So every build gets its own directory, `uwsgi-bp-tmp-<pid>-*` in the system's
 temporary directory, and points `TMPDIR` (which pip, setuptools, the compilers
 and Python's `tempfile` all follow) at it for everything it starts. The build
 removes it when it ends, however it ends; and because a SIGKILL gives it no
-chance to, each build also removes the directories of earlier builds whose
-process is gone.
+chance to, each build also removes the directories of earlier builds that no
+longer run. "No longer runs" is decided by a lock, not by a pid: each build
+holds an flock on its directory's `.lock` for as long as it lives, and the
+kernel drops it when the process dies, however it dies. A pid would mislead
+where builds in different PID namespaces (containers) share one /tmp, and
+could be reused.
 
 The path must stay short. Python's multiprocessing puts the Unix socket of
 its forkserver in `$TMPDIR/pymp-XXXXXXXX/listener-XXXXXXXX`, and a socket path
@@ -26,17 +30,23 @@ TMPDIR is short; a local run under a deep TMPDIR falls back to /tmp.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 _PREFIX = "uwsgi-bp-tmp-"
 # Longest build directory path that leaves room for multiprocessing's socket
 # names (32 characters) under the 107-byte limit, with some to spare.
 _MAX_PATH = 64
-_NAME_RE = re.compile(rf"^{re.escape(_PREFIX)}(\d+)-")
+_NAME_RE = re.compile(rf"^{re.escape(_PREFIX)}\d+-")
+_LOCK = ".lock"
+# A directory without its lock file yet is one being created right now by
+# another build (mkdtemp, then the lock): only an older one is abandoned.
+_CREATION_GRACE_SECONDS = 60
 
 
 class BuildTempDir:
@@ -46,6 +56,10 @@ class BuildTempDir:
         parent = _parent_dir()
         sweep_abandoned(parent)
         self.path = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=parent))
+        # Held until close() or the process's death; not inherited by the
+        # commands the build starts (Python opens files close-on-exec).
+        self._lock = open(self.path / _LOCK, "w")  # noqa: SIM115 - held for the build's life
+        fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._saved_env = os.environ.get("TMPDIR")
         self._saved_tempdir = tempfile.tempdir
         os.environ["TMPDIR"] = str(self.path)
@@ -59,6 +73,7 @@ class BuildTempDir:
         else:
             os.environ["TMPDIR"] = self._saved_env
         shutil.rmtree(self.path, ignore_errors=True)
+        self._lock.close()
 
 
 def _parent_dir() -> Path:
@@ -79,22 +94,30 @@ def sweep_abandoned(parent: Path) -> list[Path]:
     except OSError:
         return removed
     for entry in entries:
-        match = _NAME_RE.match(entry.name)
-        if match is None or _is_running(int(match.group(1))):
+        if _NAME_RE.match(entry.name) is None or not entry.is_dir():
             continue
-        # Another user's directory (a shared /tmp) is not ours to remove; rmtree
-        # then fails on its contents and ignore_errors leaves it alone.
-        shutil.rmtree(entry, ignore_errors=True)
-        removed.append(entry)
+        try:
+            lock = open(entry / _LOCK)  # noqa: SIM115 - closed below, after the removal
+        except FileNotFoundError:
+            if _age_seconds(entry) > _CREATION_GRACE_SECONDS:
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+            continue
+        except OSError:
+            continue  # another user's directory in a shared /tmp: not ours
+        with lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # its build is running
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
     return removed
 
 
-def _is_running(pid: int) -> bool:
-    """Whether a process with this pid exists (a reused pid only delays the sweep)."""
+def _age_seconds(path: Path) -> float:
+    """Seconds since `path` last changed (0 if it is gone)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0

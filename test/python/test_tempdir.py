@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,13 +26,6 @@ def system_tmp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setattr(tempfile, "tempdir", None)
     yield path
     shutil.rmtree(path, ignore_errors=True)
-
-
-def _dead_pid() -> int:
-    """The pid of a process that has exited and been reaped."""
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    proc.wait()
-    return proc.pid
 
 
 def test_commands_started_by_the_build_write_into_its_directory(system_tmp: Path) -> None:
@@ -53,21 +47,57 @@ def test_commands_started_by_the_build_write_into_its_directory(system_tmp: Path
     assert list(system_tmp.iterdir()) == []
 
 
+def _build_in_another_process(system_tmp: Path, then: str) -> subprocess.Popen[str]:
+    """A process that makes its build directory, says so, then runs `then`."""
+    code = (
+        "import sys, time\n"
+        "from uwsgi_buildpack import tempdir\n"
+        "temp = tempdir.BuildTempDir()\n"
+        "(temp.path / 'pip-wheel-x').mkdir()\n"
+        "(temp.path / 'pip-wheel-x' / 'core.o').write_bytes(bytes(1024))\n"
+        "print(temp.path, flush=True)\n"
+        f"{then}\n"
+    )
+    env = {**os.environ, "TMPDIR": str(system_tmp), "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True
+    )
+
+
 def test_a_build_removes_what_a_killed_build_left(system_tmp: Path) -> None:
-    abandoned = system_tmp / f"uwsgi-bp-tmp-{_dead_pid()}-abc123"
-    (abandoned / "pip-wheel-x" / "uwsgi").mkdir(parents=True)
-    (abandoned / "pip-wheel-x" / "uwsgi" / "core.o").write_bytes(b"\0" * 1024)
-    running = system_tmp / f"uwsgi-bp-tmp-{os.getppid()}-def456"
-    running.mkdir()
+    killed = _build_in_another_process(system_tmp, "time.sleep(60)")
+    assert killed.stdout is not None
+    abandoned = Path(killed.stdout.readline().strip())
+    killed.kill()  # SIGKILL: no chance to clean up
+    killed.wait()
+    assert (abandoned / "pip-wheel-x" / "core.o").is_file()
+    running = _build_in_another_process(system_tmp, "time.sleep(60)")
+    assert running.stdout is not None
+    running_dir = Path(running.stdout.readline().strip())
     unrelated = system_tmp / "pip-unpack-someone-else"
     unrelated.mkdir()
+    try:
+        temp = tempdir.BuildTempDir()
+        temp.close()
 
-    temp = tempdir.BuildTempDir()
-    temp.close()
+        assert not abandoned.exists()
+        assert running_dir.is_dir(), "a build that still runs keeps its directory"
+        assert unrelated.is_dir(), "only the buildpack's own directories are swept"
+    finally:
+        running.kill()
+        running.wait()
 
-    assert not abandoned.exists()
-    assert running.is_dir(), "a build that still runs keeps its directory"
-    assert unrelated.is_dir(), "only the buildpack's own directories are swept"
+
+def test_a_directory_being_created_is_not_swept(system_tmp: Path) -> None:
+    # Another build between its mkdtemp and taking its lock.
+    fresh = system_tmp / "uwsgi-bp-tmp-123-abcdefgh"
+    fresh.mkdir()
+    stale = system_tmp / "uwsgi-bp-tmp-456-ijklmnop"
+    stale.mkdir()
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+
+    assert tempdir.sweep_abandoned(system_tmp) == [stale]
+    assert fresh.is_dir()
 
 
 def test_a_deep_tmpdir_does_not_break_multiprocessing(
