@@ -18,6 +18,8 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 # Bump when the layout of any entry changes: older entries are then discarded.
@@ -25,6 +27,7 @@ CACHE_FORMAT = "1"
 
 ROOT_NAME = "uwsgi-buildpack"
 
+# How the log names each metadata field, for every entry (one table).
 LABELS = {
     "format": "buildpack cache format",
     "stack": "stack",
@@ -33,7 +36,34 @@ LABELS = {
     "uwsgi": "uWSGI",
     "uwsgi_sha256": "uWSGI source",
     "build_options": "build options",
+    "requirements": "requirements",
+    "tools": "buildpack-installed packages",
+    "pip_settings": "PIP_* settings",
+    "buildpack": "buildpack version",
+    "uwsgi_wheel_sha256": "uWSGI binary",
 }
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """An entry's metadata as a typed record; each entry subclasses it.
+
+    `changes` walks every field of the record, so a field added later takes
+    part in invalidation without anyone having to remember to compare it
+    (Heroku's Rust buildpack destructures its layer metadata for the same
+    reason). Stored with `asdict`: the field names are the JSON keys.
+    """
+
+    def as_dict(self) -> dict[str, str]:
+        """The fields as stored in metadata.json."""
+        return {name: str(value) for name, value in asdict(self).items()}
+
+    def changes(self, old: Mapping[str, str]) -> list[str]:
+        """Names of the fields whose stored value in `old` differs (in field order)."""
+        return [name for name, value in self.as_dict().items() if old.get(name) != value]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.as_dict()
 
 
 class CacheEntry:
@@ -56,17 +86,17 @@ class CacheEntry:
             return None
         return {str(k): str(v) for k, v in loaded.items()}
 
-    def check(self, wanted: dict[str, str]) -> tuple[bool, str]:
-        """Whether the stored entry matches `wanted` keys, and why (not)."""
+    def check(self, key: Metadata | Mapping[str, str]) -> tuple[bool, str]:
+        """Whether the stored entry matches every field of `key`, and why (not)."""
         stored = self.metadata()
         if stored is None:
             return False, "nothing cached yet"
-        wanted = {"format": CACHE_FORMAT, **wanted}
+        wanted = {"format": CACHE_FORMAT, **_as_dict(key)}
         changes = []
-        for key, value in wanted.items():
-            old = stored.get(key)
+        for name, value in wanted.items():
+            old = stored.get(name)
             if old != value:
-                label = LABELS.get(key, key)
+                label = LABELS.get(name, name)
                 changes.append(f"{label} {old or 'unknown'} -> {value}")
         if changes:
             return False, ", ".join(changes)
@@ -76,7 +106,12 @@ class CacheEntry:
         return self.base / f".{self.name}.{suffix}.{os.getpid()}"
 
     def store_tree(
-        self, source: Path, metadata: dict[str, str], *, move: bool = False, link: bool = False
+        self,
+        source: Path,
+        metadata: Metadata | Mapping[str, str],
+        *,
+        move: bool = False,
+        link: bool = False,
     ) -> None:
         """Replace the entry with a copy of (or, with `move`, the) directory `source`.
 
@@ -94,7 +129,7 @@ class CacheEntry:
             copy_tree(source, new / "data")
         self._commit(new, metadata)
 
-    def store_file(self, source: Path, metadata: dict[str, str]) -> None:
+    def store_file(self, source: Path, metadata: Metadata | Mapping[str, str]) -> None:
         """Replace the entry with `data/<name of source>`, a copy of one file."""
         self.base.mkdir(parents=True, exist_ok=True)
         new = self._scratch("new")
@@ -103,8 +138,8 @@ class CacheEntry:
         shutil.copy2(source, new / "data" / source.name)
         self._commit(new, metadata)
 
-    def _commit(self, new: Path, metadata: dict[str, str]) -> None:
-        metadata = {"format": CACHE_FORMAT, **metadata}
+    def _commit(self, new: Path, fields: Metadata | Mapping[str, str]) -> None:
+        metadata = {"format": CACHE_FORMAT, **_as_dict(fields)}
         tmp_meta = new / "metadata.json.tmp"
         with open(tmp_meta, "w", encoding="utf-8") as f:
             json.dump(metadata, f, indent=2, sort_keys=True)
@@ -124,6 +159,10 @@ class CacheEntry:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def _as_dict(metadata: Metadata | Mapping[str, str]) -> dict[str, str]:
+    return metadata.as_dict() if isinstance(metadata, Metadata) else dict(metadata)
+
+
 def clean_leftovers(cache_dir: Path) -> None:
     """Remove scratch directories a killed build may have left behind."""
     base = cache_dir / ROOT_NAME
@@ -134,7 +173,7 @@ def clean_leftovers(cache_dir: Path) -> None:
             shutil.rmtree(child, ignore_errors=True)
 
 
-def describe(metadata: dict[str, str]) -> str:
+def describe(metadata: Mapping[str, str]) -> str:
     """`Python 3.12.7, stack heroku-24, ...` for log lines."""
     parts = []
     for key, value in metadata.items():

@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from . import errors, output, uwsgi_config
+from . import commands, errors, output, uwsgi_config
 
 DETECT_FILES = (
     "requirements.txt",
@@ -45,10 +45,10 @@ def compile_app(
     build_dir: Path, cache_dir: Path, env_dir: Path | None, *, test_mode: bool = False
 ) -> int:
     """Run the build (for Heroku CI, `test_mode` also installs requirements-test.txt)."""
-    from .build import Build
+    from . import build
 
     buildpack_dir = Path(__file__).resolve().parents[2]
-    Build(build_dir, cache_dir, env_dir, buildpack_dir, test_mode=test_mode).run()
+    build.run(build_dir, cache_dir, env_dir, buildpack_dir, test_mode=test_mode)
     return 0
 
 
@@ -112,7 +112,7 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         detail = f"{type(exc).__name__}: {exc}"
         said = [line.strip() for line in getattr(exc, "tail", []) if line.strip()]
-        if isinstance(exc, output.CommandFailed) and said:
+        if isinstance(exc, commands.CommandFailed) and said:
             # The command's last word (for a Python command, the exception that
             # ended it; never its traceback) is what a bug report needs.
             detail += f"\nIt said: {said[-1]}"

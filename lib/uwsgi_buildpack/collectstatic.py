@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import dependencies, errors, output
+from . import commands, dependencies, errors, output
 
 
 def should_run(build_dir: Path, prefix: Path, minor: str, config: dict[str, str]) -> bool:
@@ -27,6 +27,6 @@ def run(build_dir: Path, prefix: Path, env: dict[str, str]) -> None:
     output.step("Collecting Django static files")
     argv = [str(prefix / "bin" / "python3"), "manage.py", "collectstatic", "--noinput"]
     try:
-        output.run(argv, env=env, cwd=str(build_dir), tail_lines=25)
-    except output.CommandFailed as exc:
+        commands.run(argv, env=env, cwd=str(build_dir), tail_lines=25)
+    except commands.CommandFailed as exc:
         raise errors.collectstatic_failed(exc.tail) from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import errors, output, runtime
+from . import commands, errors, requirements, runtime
 
 
 def pip_env(env: dict[str, str], pip_cache: Path) -> dict[str, str]:
@@ -25,15 +25,18 @@ def pip_env(env: dict[str, str], pip_cache: Path) -> dict[str, str]:
     }
 
 
-def _interesting(line: str) -> bool:
+# pip's per-file chatter, hidden from the build log wherever pip's output is shown.
+PIP_CHATTER = ("  Using cached", "  Downloading", "  Obtaining dependency", "Location '")
+
+
+def shows_pip_line(line: str) -> bool:
     """Keep the log readable: hide pip's per-file chatter, keep what matters."""
-    quiet = ("  Using cached", "  Downloading", "  Obtaining dependency", "Location '")
-    return not any(marker in line for marker in quiet)
+    return not any(marker in line for marker in PIP_CHATTER)
 
 
 def install_wheel(prefix: Path, wheel: Path, env: dict[str, str]) -> None:
     """Install one wheel file, replacing an installed copy of the same project."""
-    output.run(
+    commands.run(
         [
             str(prefix / "bin" / "python3"),
             "-m",
@@ -66,8 +69,8 @@ def install_requirements(
         str(build_dir / ".heroku" / "src"),
     ]
     try:
-        output.run(argv, env=env, cwd=str(build_dir), filter_line=_interesting, tail_lines=40)
-    except output.CommandFailed as exc:
+        commands.run(argv, env=env, cwd=str(build_dir), filter_line=shows_pip_line, tail_lines=40)
+    except commands.CommandFailed as exc:
         raise errors.pip_install_failed(requirements.name, exc.tail) from None
 
 
@@ -76,8 +79,8 @@ def install_project(prefix: Path, build_dir: Path, env: dict[str, str]) -> None:
     argv = [str(prefix / "bin" / "python3"), "-m", "pip", "install", "--no-deps"]
     argv += ["--force-reinstall", "."]
     try:
-        output.run(argv, env=env, cwd=str(build_dir), echo=False, tail_lines=40)
-    except output.CommandFailed as exc:
+        commands.run(argv, env=env, cwd=str(build_dir), echo=False, tail_lines=40)
+    except commands.CommandFailed as exc:
         name = "pyproject.toml" if (build_dir / "pyproject.toml").is_file() else "setup.py"
         raise errors.pip_install_failed(name, exc.tail) from None
 
@@ -95,17 +98,17 @@ def install_locked(prefix: Path, lock: Path, env: dict[str, str]) -> None:
         str(lock),
     ]
     try:
-        output.run(argv, env=env, echo=False, tail_lines=40)
-    except output.CommandFailed as exc:
+        commands.run(argv, env=env, echo=False, tail_lines=40)
+    except commands.CommandFailed as exc:
         raise errors.pip_install_failed(lock.name, exc.tail) from None
 
 
 def is_installed(prefix: Path, minor: str, project: str) -> bool:
     """Whether a distribution is installed in the app's site-packages."""
     site = prefix / "lib" / f"python{minor}" / "site-packages"
-    wanted = project.lower().replace("-", "_")
+    wanted = requirements.normalise(project)
     for info in site.glob("*.dist-info"):
         name = info.name[: -len(".dist-info")].rsplit("-", 1)[0]
-        if name.lower().replace("-", "_").replace(".", "_") == wanted:
+        if requirements.normalise(name) == wanted:
             return True
     return False

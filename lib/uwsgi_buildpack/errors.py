@@ -1,32 +1,112 @@
 """Every message the buildpack shows a user, in one place.
 
-Each failure a user can cause is a `BuildError` made by one of the functions
-below: a short title, then a few calm paragraphs saying what is wrong, where
-(file and line when there is one) and how to fix it. Warnings live here too.
-Keeping them together keeps the wording consistent and reviewable; the code
-elsewhere only decides *when* to raise them.
+Domain modules decide *when* something is wrong and hand over the facts (the
+file, the line, the value); the functions below turn those facts into a short
+title and a few calm paragraphs saying what is wrong, where and how to fix it.
+Keeping all the text together keeps the wording consistent and reviewable.
+
+Each message carries a stable code (`python-version::eol`,
+`requirements::hash-mismatch`), which `bin/report` records as the build's
+`failure_reason`, as Heroku's own Python buildpack does, so that failures can be
+counted without parsing English. A code never changes once released, even when
+the wording does.
+
+This module imports no other module of the buildpack: the types it formats
+(a version request, an ini option) are described by the few attributes it
+reads, so that every domain module can import it without a cycle.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .python_version import VersionRequest
-    from .uwsgi_ini_check import Option
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 EXAMPLE_MINOR = "3.14"
 
 
 class BuildError(Exception):
-    """A failure to report as an error block, then exit 1."""
+    """A failure to report as an error block, then exit 1.
 
-    def __init__(self, title: str, body: str) -> None:
+    `code` is the stable failure code, `facts` what the message was made from.
+    """
+
+    def __init__(
+        self, title: str, body: str, code: str = "internal", facts: dict[str, object] | None = None
+    ) -> None:
         super().__init__(title)
         self.title = title
         self.body = body
+        self.code = code
+        self.facts = facts or {}
+
+
+@dataclass(frozen=True)
+class Message:
+    """A warning or a uwsgi.ini finding's text: the build goes on."""
+
+    title: str
+    body: str
+    code: str = ""
+    facts: dict[str, object] = field(default_factory=dict, compare=False)
+
+
+class _Request(Protocol):
+    """What a message needs of python_version.VersionRequest."""
+
+    @property
+    def origin(self) -> str: ...
+    @property
+    def minor_version(self) -> str: ...
+
+
+class _Option(Protocol):
+    """What a message needs of uwsgi_ini_check.Option."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def where(self) -> str: ...
+
+
+class _Titled(Protocol):
+    """A finding: its title, body and code."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+
+
+_Made = TypeVar("_Made", BuildError, Message)
+
+# Every code, with the function that makes its message (tests walk it).
+CATALOGUE: dict[str, Callable[..., BuildError | Message]] = {}
+
+
+def _coded(code: str) -> Callable[[Callable[..., _Made]], Callable[..., _Made]]:
+    """Give every message a function makes the stable `code`, and its facts."""
+
+    def register(make: Callable[..., _Made]) -> Callable[..., _Made]:
+        names = make.__code__.co_varnames[: make.__code__.co_argcount]
+
+        def coded(*args: object, **kwargs: object) -> _Made:
+            made = make(*args, **kwargs)
+            facts = {**dict(zip(names, args, strict=False)), **kwargs}
+            if isinstance(made, BuildError):
+                made.code, made.facts = code, facts
+                return made
+            return Message(made.title, made.body, code, facts)  # type: ignore[return-value]
+
+        coded.__name__, coded.__doc__ = make.__name__, make.__doc__
+        CATALOGUE[code] = coded
+        return coded
+
+    return register
 
 
 def _quote(lines: Iterable[str]) -> str:
@@ -53,6 +133,7 @@ own line, starting with '#'."""
 # --- Python version files -------------------------------------------------
 
 
+@_coded("python-version::encoding")
 def version_file_encoding(name: str, encoding: str) -> BuildError:
     """A version file saved as UTF-16 or with a BOM."""
     return BuildError(
@@ -66,6 +147,7 @@ text editor instead, or with `Set-Content -Encoding ascii`.""",
     )
 
 
+@_coded("python-version::invalid")
 def invalid_python_version_line(name: str, line: int, text: str) -> BuildError:
     """A line of .python-version that is not a version."""
     return BuildError(
@@ -82,6 +164,7 @@ contain exactly:
     )
 
 
+@_coded("python-version::empty")
 def no_version_in_python_version_file(name: str) -> BuildError:
     """A .python-version that is empty or only comments."""
     return BuildError(
@@ -97,6 +180,7 @@ Or delete {name} to use the newest Python this buildpack supports.""",
     )
 
 
+@_coded("python-version::multiple")
 def multiple_versions_in_python_version_file(
     name: str, lines: Sequence[tuple[int, str]]
 ) -> BuildError:
@@ -113,6 +197,7 @@ comment out with '#') the others.""",
     )
 
 
+@_coded("runtime-txt::invalid")
 def invalid_runtime_txt(name: str, line: tuple[int, str] | None) -> BuildError:
     """A runtime.txt that is not `python-3.X.Y`."""
     where = (
@@ -135,6 +220,7 @@ runtime.txt is Heroku's older format. We recommend replacing it with a
     )
 
 
+@_coded("python-version::files-disagree")
 def version_files_disagree(runtime_txt: str, python_version: str) -> BuildError:
     """runtime.txt and .python-version ask for different versions."""
     return BuildError(
@@ -149,7 +235,8 @@ runtime.txt takes precedence (as on Heroku's own Python buildpack), so the
     )
 
 
-def python_version_eol(request: VersionRequest) -> BuildError:
+@_coded("python-version::eol")
+def python_version_eol(request: _Request) -> BuildError:
     """Python 2.x, 3.9 and older."""
     return BuildError(
         f"Python {request} is end-of-life and not supported.",
@@ -163,7 +250,8 @@ Upgrade the app to a supported Python (3.10 to 3.14) and update
     )
 
 
-def python_version_unknown(request: VersionRequest) -> BuildError:
+@_coded("python-version::unknown")
+def python_version_unknown(request: _Request) -> BuildError:
     """A minor version newer than any this buildpack knows."""
     return BuildError(
         f"Python {request} is not a supported version.",
@@ -176,7 +264,8 @@ buildpack to a version that supports it.""",
     )
 
 
-def python_version_not_available(request: VersionRequest, offered: Sequence[str]) -> BuildError:
+@_coded("python-version::not-available")
+def python_version_not_available(request: _Request, offered: Sequence[str]) -> BuildError:
     """The runtime source does not publish the requested version."""
     listed = ", ".join(offered[-12:]) if offered else "none"
     return BuildError(
@@ -195,6 +284,7 @@ Use one of them, or give just the minor version (for example
 # --- Stack and runtime source ---------------------------------------------
 
 
+@_coded("stack::missing")
 def stack_missing() -> BuildError:
     """STACK is not set."""
     return BuildError(
@@ -206,6 +296,7 @@ running bin/compile yourself, set it too, for example:
     )
 
 
+@_coded("stack::unsupported")
 def stack_unsupported(stack: str, supported: Sequence[str]) -> BuildError:
     """A stack this buildpack has no runtime for."""
     return BuildError(
@@ -218,6 +309,7 @@ Move the app to a supported stack, for example:
     )
 
 
+@_coded("arch::unsupported")
 def arch_unsupported(machine: str) -> BuildError:
     """A CPU architecture Heroku publishes no Python for."""
     return BuildError(
@@ -226,6 +318,7 @@ def arch_unsupported(machine: str) -> BuildError:
     )
 
 
+@_coded("arch::unsupported-on-stack")
 def arch_unsupported_on_stack(stack: str, arch: str) -> BuildError:
     """arm64 on heroku-22."""
     return BuildError(
@@ -234,6 +327,7 @@ def arch_unsupported_on_stack(stack: str, arch: str) -> BuildError:
     )
 
 
+@_coded("runtime::url-invalid")
 def runtime_url_invalid(url: str) -> BuildError:
     """PYTHON_RUNTIME_URL is not an http(s) URL."""
     return BuildError(
@@ -247,6 +341,7 @@ Fix it, or unset it to use Heroku's own archives:
     )
 
 
+@_coded("runtime::unreachable")
 def runtime_source_unreachable(url: str, reason: str, attempts: int) -> BuildError:
     """Network failure after retries."""
     return BuildError(
@@ -260,6 +355,7 @@ from Heroku.""",
     )
 
 
+@_coded("runtime::http-error")
 def runtime_source_http_error(url: str, code: int) -> BuildError:
     """An unexpected HTTP status from the runtime source."""
     return BuildError(
@@ -272,6 +368,7 @@ the build again later.""",
     )
 
 
+@_coded("runtime::archive-missing")
 def runtime_archive_missing(name: str, base_url: str) -> BuildError:
     """404/403 for the archive itself."""
     return BuildError(
@@ -286,6 +383,7 @@ PYTHON_RUNTIME_URL config var if you set one.""",
     )
 
 
+@_coded("runtime::archive-not-listed")
 def runtime_archive_not_listed(name: str, base_url: str) -> BuildError:
     """The archive is not in SHA256SUMS, so it cannot be verified."""
     return BuildError(
@@ -298,6 +396,7 @@ Ask the runtime source's owner to list it, or choose a listed version.""",
     )
 
 
+@_coded("runtime::checksum-mismatch")
 def runtime_checksum_mismatch(name: str, expected: str, actual: str) -> BuildError:
     """The downloaded archive does not match SHA256SUMS."""
     return BuildError(
@@ -313,6 +412,7 @@ same way, report it to the runtime source's owner.""",
     )
 
 
+@_coded("runtime::archive-unsafe")
 def runtime_archive_unsafe(name: str, detail: str) -> BuildError:
     """A tar member would land outside the install directory."""
     return BuildError(
@@ -327,6 +427,7 @@ var and where its archives come from.""",
     )
 
 
+@_coded("runtime::archive-corrupt")
 def runtime_archive_corrupt(name: str, detail: str) -> BuildError:
     """Truncated or not a zstd tar."""
     return BuildError(
@@ -339,6 +440,7 @@ The download may have been cut short. Try the build again.""",
     )
 
 
+@_coded("runtime::broken")
 def runtime_broken(output_text: str) -> BuildError:
     """The unpacked Python does not run."""
     return BuildError(
@@ -351,6 +453,7 @@ Check that PYTHON_RUNTIME_URL (if set) serves archives for this stack.""",
     )
 
 
+@_coded("build-image::tarfile-filter-missing")
 def tarfile_filter_missing() -> BuildError:
     """The build image's Python lacks tarfile's extraction filters."""
     return BuildError(
@@ -359,6 +462,7 @@ def tarfile_filter_missing() -> BuildError:
     )
 
 
+@_coded("build-image::zstd-missing")
 def zstd_missing() -> BuildError:
     """No zstd on the build image."""
     return BuildError(
@@ -370,6 +474,7 @@ def zstd_missing() -> BuildError:
 # --- uWSGI ------------------------------------------------------------------
 
 
+@_coded("uwsgi::version-not-found")
 def uwsgi_version_not_found(version: str, origin: str) -> BuildError:
     """The app pins a uWSGI version that PyPI does not have."""
     return BuildError(
@@ -383,6 +488,7 @@ buildpack is tested with.""",
     )
 
 
+@_coded("uwsgi::hash-mismatch")
 def uwsgi_hash_mismatch(version: str) -> BuildError:
     """The uWSGI sdist does not match vendor/uwsgi.txt."""
     return BuildError(
@@ -395,6 +501,7 @@ a modified file.""",
     )
 
 
+@_coded("uwsgi::compile-failed")
 def uwsgi_compile_failed(version: str, tail: Sequence[str]) -> BuildError:
     """The C build of uWSGI failed."""
     return BuildError(
@@ -411,6 +518,7 @@ pin or choose a newer release.""",
 # --- App and dependencies ---------------------------------------------------
 
 
+@_coded("config-var::unreadable")
 def config_var_unreadable(name: str, kind: str) -> BuildError:
     """A config var file in ENV_DIR that cannot be read as UTF-8."""
     return BuildError(
@@ -422,6 +530,7 @@ text. Set it again with:
     )
 
 
+@_coded("app::committed-runtime")
 def committed_runtime(path: str) -> BuildError:
     """The app's repository contains .heroku/python."""
     return BuildError(
@@ -436,6 +545,7 @@ Remove it from the repository and add it to .gitignore:
     )
 
 
+@_coded("app::committed-virtualenv")
 def committed_virtualenv(name: str) -> BuildError:
     """A virtualenv directory committed with the app."""
     return BuildError(
@@ -452,6 +562,7 @@ requirements.txt instead:
     )
 
 
+@_coded("requirements::install-failed")
 def pip_install_failed(requirements: str, tail: Sequence[str]) -> BuildError:
     """pip failed while installing the app's requirements."""
     return BuildError(
@@ -465,6 +576,7 @@ conflicting pins, then push again.""",
     )
 
 
+@_coded("requirements::hash-mismatch")
 def hash_mismatch(requirements: str, packages: Sequence[str]) -> BuildError:
     """pip's hash-checking mode refused a download."""
     names = "\n".join(f"  {name}" for name in packages)
@@ -484,6 +596,7 @@ without knowing why it changed.""",
     )
 
 
+@_coded("requirements::lock-failed")
 def lock_failed(source: str, tail: Sequence[str]) -> BuildError:
     """pip-compile could not lock the app's requirements."""
     return BuildError(
@@ -499,10 +612,11 @@ the same problem with more detail.""",
     )
 
 
-def lock_outdated_warning(problems: Sequence[tuple[int, str, str]]) -> tuple[str, str]:
+@_coded("requirements::lock-outdated")
+def lock_outdated_warning(problems: Sequence[tuple[int, str, str]]) -> Message:
     """requirements.txt no longer satisfies requirements.in."""
     lines = "\n".join(f"  requirements.in line {n}: {text} {why}" for n, text, why in problems[:15])
-    return (
+    return Message(
         "requirements.txt is out of date with requirements.in.",
         f"""\
 The app has both files, so requirements.txt is the lock and is what gets
@@ -515,9 +629,10 @@ and commit the new requirements.txt.""",
     )
 
 
-def lock_generated_notice(pins: int) -> tuple[str, str]:
+@_coded("requirements::not-locked")
+def lock_generated_notice(pins: int) -> Message:
     """The app has requirements.in but no lock."""
-    return (
+    return Message(
         "requirements.in is not locked.",
         f"""\
 The app has a requirements.in but no requirements.txt, so the build locked it
@@ -532,6 +647,7 @@ The lock this build used is in the slug: heroku run cat requirements.txt""",
     )
 
 
+@_coded("collectstatic::failed")
 def collectstatic_failed(tail: Sequence[str]) -> BuildError:
     """`manage.py collectstatic` failed."""
     return BuildError(
@@ -552,6 +668,7 @@ Fix the cause, or set DISABLE_COLLECTSTATIC=1 to skip this step.""",
     )
 
 
+@_coded("hook::failed")
 def hook_failed(name: str, status: int, tail: Sequence[str]) -> BuildError:
     """bin/pre_compile or bin/post_compile exited non-zero."""
     return BuildError(
@@ -566,6 +683,7 @@ first on PATH and the config vars set), or remove it.""",
     )
 
 
+@_coded("internal")
 def internal(message: str) -> BuildError:
     """A bug in the buildpack rather than in the app."""
     return BuildError(
@@ -581,15 +699,7 @@ this build log.""",
 # --- The app's own uwsgi.ini ------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Finding:
-    """Something the user should know about their uwsgi.ini."""
-
-    severity: str  # "error", "warning" or "hint"
-    title: str
-    body: str
-
-
+@_coded("uwsgi-ini::unreadable")
 def uwsgi_ini_unreadable(name: str, reason: str) -> BuildError:
     """uwsgi.ini cannot be read."""
     return BuildError(
@@ -598,6 +708,7 @@ def uwsgi_ini_unreadable(name: str, reason: str) -> BuildError:
     )
 
 
+@_coded("uwsgi-ini::syntax")
 def uwsgi_ini_syntax(name: str, line: int, text: str, problem: str) -> BuildError:
     """A line uWSGI's ini parser would not understand."""
     return BuildError(
@@ -611,6 +722,7 @@ comment starting with ';' or '#'. Fix the line and push again.""",
     )
 
 
+@_coded("uwsgi-ini::no-section")
 def uwsgi_ini_no_section(name: str) -> BuildError:
     """An ini without a [uwsgi] section: uWSGI would start with no options."""
     return BuildError(
@@ -624,15 +736,15 @@ Put the options under a line reading exactly:
     )
 
 
-def ini_no_port_socket(main_file: str, sockets: Sequence[Option]) -> Finding:
+@_coded("uwsgi-ini::no-port-socket")
+def ini_no_port_socket(main_file: str, sockets: Sequence[_Option]) -> Message:
     """Nothing binds $PORT: the dyno would crash with R10."""
     found = (
         "It binds:\n" + _quote(f"{o.key} = {o.value}   ({o.where})" for o in sockets)
         if sockets
         else "It binds no socket at all."
     )
-    return Finding(
-        "error",
+    return Message(
         f"{main_file} does not bind Heroku's $PORT.",
         f"""\
 Heroku sends a web dyno's traffic to the port in the PORT environment
@@ -644,10 +756,10 @@ Bind the port Heroku assigns, as uWSGI's guide for Heroku shows:
     )
 
 
-def ini_uwsgi_protocol_socket(option: Option) -> Finding:
+@_coded("uwsgi-ini::uwsgi-protocol-socket")
+def ini_uwsgi_protocol_socket(option: _Option) -> Message:
     """`socket = :$(PORT)` speaks the uwsgi protocol, not HTTP."""
-    return Finding(
-        "error",
+    return Message(
         f"'{option.key}' on $PORT speaks the uwsgi protocol ({option.where}).",
         f"""\
 {option.where}: {option.key} = {option.value}
@@ -659,10 +771,10 @@ would fail. Use:
     )
 
 
-def ini_no_die_on_term(main_file: str) -> Finding:
+@_coded("uwsgi-ini::no-die-on-term")
+def ini_no_die_on_term(main_file: str) -> Message:
     """SIGTERM would mean reload, not shutdown."""
-    return Finding(
-        "warning",
+    return Message(
         f"{main_file} does not make SIGTERM shut uWSGI down.",
         """\
 Heroku stops dynos (at every deploy, restart and daily cycling) with SIGTERM,
@@ -673,10 +785,10 @@ kills it mid-request 30 seconds later. Add:
     )
 
 
-def ini_workers_die_on_sigterm(main_file: str) -> Finding:
+@_coded("uwsgi-ini::workers-die-on-sigterm")
+def ini_workers_die_on_sigterm(main_file: str) -> Message:
     """die-on-term alone: Heroku's SIGTERM reaches workers and cuts requests."""
-    return Finding(
-        "warning",
+    return Message(
         f"{main_file} lets SIGTERM cut requests in flight.",
         """\
 Heroku sends SIGTERM to every process of the dyno, workers included, at every
@@ -690,10 +802,10 @@ their request first, and bound how long they may take:
     )
 
 
-def ini_spooler(option: Option) -> Finding:
+@_coded("uwsgi-ini::spooler")
+def ini_spooler(option: _Option) -> Message:
     """Spooler tasks live on the dyno's ephemeral filesystem."""
-    return Finding(
-        "warning",
+    return Message(
         f"'{option.key}' keeps tasks on the dyno's disk ({option.where}).",
         f"""\
 {option.where}: {option.key} = {option.value}
@@ -705,10 +817,10 @@ process) instead.""",
     )
 
 
-def ini_cron(option: Option) -> Finding:
+@_coded("uwsgi-ini::cron")
+def ini_cron(option: _Option) -> Message:
     """Cron jobs and timers on dynos that restart at any time."""
-    return Finding(
-        "warning",
+    return Message(
         f"'{option.key}' schedules work inside the dyno ({option.where}).",
         f"""\
 {option.where}: {option.key} = {option.value}
@@ -719,10 +831,10 @@ Use Heroku Scheduler or a clock process in the Procfile for scheduled work.""",
     )
 
 
-def ini_stats_unix_socket(option: Option) -> Finding:
+@_coded("uwsgi-ini::stats-unix-socket")
+def ini_stats_unix_socket(option: _Option) -> Message:
     """Stats on a unix socket is unreachable for uwsgitop run elsewhere."""
-    return Finding(
-        "warning",
+    return Message(
         f"'{option.key}' is on a unix socket ({option.where}).",
         f"""\
 {option.where}: {option.key} = {option.value}
@@ -735,10 +847,10 @@ var with the default uwsgi.ini:
     )
 
 
-def ini_stats_public(option: Option) -> Finding:
+@_coded("uwsgi-ini::stats-public")
+def ini_stats_public(option: _Option) -> Message:
     """Stats bound to every interface."""
-    return Finding(
-        "warning",
+    return Message(
         f"'{option.key}' listens on every interface ({option.where}).",
         f"""\
 {option.where}: {option.key} = {option.value}
@@ -750,10 +862,10 @@ through `heroku ps:exec`:
     )
 
 
-def ini_cheaper(option: Option) -> Finding:
+@_coded("uwsgi-ini::cheaper")
+def ini_cheaper(option: _Option) -> Message:
     """Adaptive process spawning on a fixed-size dyno."""
-    return Finding(
-        "warning",
+    return Message(
         f"'{option.key}' enables adaptive process spawning ({option.where}).",
         f"""\
 {option.where}: {option.key} = {option.value}
@@ -766,10 +878,10 @@ options.""",
     )
 
 
-def ini_too_many_processes(option: Option, count: int, per_worker: int, dyno: int) -> Finding:
+@_coded("uwsgi-ini::too-many-processes")
+def ini_too_many_processes(option: _Option, count: int, per_worker: int, dyno: int) -> Message:
     """More workers than the smallest dyno's memory can hold."""
-    return Finding(
-        "warning",
+    return Message(
         f"{count} processes may not fit in a dyno's memory ({option.where}).",
         f"""\
 {option.where}: {option.key} = {option.value}
@@ -783,10 +895,10 @@ count from WEB_CONCURRENCY:
     )
 
 
-def ini_no_harakiri(main_file: str) -> Finding:
+@_coded("uwsgi-ini::no-harakiri")
+def ini_no_harakiri(main_file: str) -> Message:
     """No harakiri: stuck requests hold workers past the router timeout."""
-    return Finding(
-        "hint",
+    return Message(
         f"{main_file} sets no harakiri.",
         """\
 Heroku's router gives up on a request after 30 seconds (H12), but the worker
@@ -796,13 +908,13 @@ legitimate request (uWSGI's guide: it is app-dependent).""",
     )
 
 
-def uwsgi_ini_errors(findings: Sequence[Finding]) -> BuildError:
+def uwsgi_ini_errors(findings: Sequence[_Titled]) -> BuildError:
     """One or more findings that would stop the dyno from working."""
     first, rest = findings[0], findings[1:]
     body = first.body
     for finding in rest:
         body += f"\n\nAlso: {finding.title}\n{finding.body}"
-    return BuildError(first.title, body)
+    return BuildError(first.title, body, first.code or "uwsgi-ini::error")
 
 
 def harakiri_recommendation() -> str:
@@ -818,9 +930,10 @@ default; below the router's 30 s, for example:
 # --- Warnings ---------------------------------------------------------------
 
 
-def fallback_app_warning() -> tuple[str, str]:
+@_coded("entrypoint::fallback")
+def fallback_app_warning() -> Message:
     """No entry point found: the werkzeug test app is served instead."""
-    return (
+    return Message(
         "No WSGI app found; serving werkzeug's test app.",
         """\
 The app has no uwsgi.ini, no UWSGI_MODULE config var, and no wsgi.py, app.py

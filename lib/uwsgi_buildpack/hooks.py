@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import errors, output
+from . import commands, errors, output
 
 
 def run(name: str, build_dir: Path, env: dict[str, str]) -> None:
@@ -21,8 +21,8 @@ def run(name: str, build_dir: Path, env: dict[str, str]) -> None:
     output.step(f"Running bin/{name}")
     argv = [str(hook)] if os.access(hook, os.X_OK) else ["bash", str(hook)]
     try:
-        output.run(argv, env=env, cwd=str(build_dir), tail_lines=20)
-    except output.CommandFailed as exc:
+        commands.run(argv, env=env, cwd=str(build_dir), tail_lines=20)
+    except commands.CommandFailed as exc:
         raise errors.hook_failed(name, exc.returncode, exc.tail) from None
     except OSError as exc:
         raise errors.hook_failed(name, 126, [str(exc)]) from None

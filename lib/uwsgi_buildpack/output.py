@@ -5,7 +5,7 @@ interleaved in the build log, but heroku-buildpack-testrunner's
 `assertCapturedSuccess` and `assertCapturedError` insist that stderr stays empty,
 and a user reading a log cannot tell the two apart anyway. So tools we run
 (pip, the uWSGI compiler) have their stderr folded into stdout and indented like
-any other detail line.
+any other detail line (commands.run does that).
 
 Heroku's conventions, which the platform's own buildpacks follow:
 
@@ -16,15 +16,8 @@ Heroku's conventions, which the platform's own buildpacks follow:
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
 import sys
 import time
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
 INDENT = " " * 7
 ERROR_PREFIX = " !     "
@@ -62,116 +55,6 @@ def warning(title: str, body: str) -> None:
 def error(title: str, body: str) -> None:
     """Print an error block (the caller then exits 1)."""
     _block(f"Error: {title}", body)
-
-
-# Commands running right now (a background uWSGI compile may run beside a pip
-# install), so that a failing build can stop them instead of leaving them to
-# write into the build cache after it has exited.
-_RUNNING: set[subprocess.Popen[bytes]] = set()
-
-
-def stop_running_commands() -> None:
-    """Kill every command started by `run` that is still running, with its children.
-
-    Killing `pip wheel` alone would leave the build backend it started, and the
-    compilers that backend started, running on after the build has failed: they
-    are reparented to init the moment their parent dies. So the whole tree is
-    stopped first (no new children while we look), found again, then killed.
-    The commands share the buildpack's process group on purpose: when Heroku
-    interrupts a build, its signal must reach them as well.
-    """
-    roots = [proc.pid for proc in list(_RUNNING)]
-    tree = _process_tree(roots)
-    _signal_all(tree, signal.SIGSTOP)
-    tree = _process_tree(roots)
-    _signal_all(tree, signal.SIGKILL)
-
-
-def _signal_all(pids: list[int], signum: int) -> None:
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signum)
-
-
-def _process_tree(roots: list[int]) -> list[int]:
-    """`roots` and all their descendants, from the parent pids in /proc."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text(encoding="ascii", errors="replace")
-        except OSError:
-            continue
-        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-        fields = text[text.rfind(")") + 2 :].split()
-        if len(fields) > 1 and fields[1].isdigit():
-            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found: list[int] = []
-    pending = list(roots)
-    while pending:
-        pid = pending.pop()
-        if pid not in found:
-            found.append(pid)
-            pending.extend(children.get(pid, []))
-    return found
-
-
-class CommandFailed(Exception):
-    """A command run by `run` exited non-zero. `tail` holds its last lines."""
-
-    def __init__(self, argv: Sequence[str], returncode: int, tail: list[str]) -> None:
-        super().__init__(f"{argv[0]} exited with status {returncode}")
-        self.argv = list(argv)
-        self.returncode = returncode
-        self.tail = tail
-
-
-def run(
-    argv: Sequence[str],
-    *,
-    env: Mapping[str, str] | None = None,
-    cwd: str | None = None,
-    echo: bool = True,
-    log_path: str | None = None,
-    filter_line: Callable[[str], bool] | None = None,
-    tail_lines: int = 30,
-) -> list[str]:
-    """Run a command, streaming its combined output as indented detail lines.
-
-    With `echo=False` the output is not shown (only kept for error messages and
-    in `log_path`). Returns the last `tail_lines` lines; raises `CommandFailed`
-    with them when the command fails, so the caller can show the user the part
-    of the log that matters.
-    """
-    tail: deque[str] = deque(maxlen=tail_lines)
-    log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
-    proc: subprocess.Popen[bytes] | None = None
-    try:
-        proc = subprocess.Popen(
-            list(argv),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=dict(env) if env is not None else None,
-            cwd=cwd,
-        )
-        _RUNNING.add(proc)
-        assert proc.stdout is not None
-        for raw in proc.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            if log:
-                log.write(line + "\n")
-            tail.append(line)
-            if echo and (filter_line is None or filter_line(line)):
-                detail(line)
-        returncode = proc.wait()
-    finally:
-        if log:
-            log.close()
-        if proc is not None:
-            _RUNNING.discard(proc)
-    if returncode != 0:
-        raise CommandFailed(argv, returncode, list(tail))
-    return list(tail)
 
 
 class Timer:

@@ -21,10 +21,11 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import errors, output
-from .cache import CacheEntry
+from . import commands, dependencies, errors, output
+from .cache import CacheEntry, Metadata
 
 # Runs piptools' CLI (`python -m piptools compile|sync ...`) from DIR.
 _RUNNER = (
@@ -33,15 +34,20 @@ _RUNNER = (
 )
 
 
+@dataclass(frozen=True)
+class PipToolsKey(Metadata):
+    """The `pip-tools` cache entry's key."""
+
+    pip_tools_lock: str
+    python_minor: str
+
+
 def ensure(
     cache_dir: Path, vendor_dir: Path, python: Path, minor: str, env: dict[str, str]
 ) -> Path:
     """The directory holding pip-tools for this Python, installed on first use."""
     lock = vendor_dir / "pip-tools.txt"
-    key = {
-        "pip_tools_lock": hashlib.sha256(lock.read_bytes()).hexdigest()[:16],
-        "python_minor": minor,
-    }
+    key = PipToolsKey(hashlib.sha256(lock.read_bytes()).hexdigest()[:16], minor)
     entry = CacheEntry(cache_dir, "pip-tools")
     reusable, reason = entry.check(key)
     if reusable and (entry.data / "piptools").is_dir():
@@ -53,8 +59,8 @@ def ensure(
         argv = [str(python), "-m", "pip", "install", "--no-deps", "--require-hashes"]
         argv += ["--target", str(target), "--requirement", str(lock)]
         try:
-            output.run(argv, env=env, echo=False, tail_lines=30)
-        except output.CommandFailed as exc:
+            commands.run(argv, env=env, echo=False, tail_lines=30)
+        except commands.CommandFailed as exc:
             raise errors.pip_install_failed(lock.name, exc.tail) from None
         entry.store_tree(target, key, move=True)
     return entry.data
@@ -85,10 +91,10 @@ def compile_lock(
     argv += ["--cache-dir", str(cache), "--output-file", str(lock), source]
     with tempfile.NamedTemporaryFile(prefix="uwsgi-bp-compile-", suffix=".log") as log:
         try:
-            output.run(
+            commands.run(
                 argv, env=env, cwd=str(build_dir), echo=False, log_path=log.name, tail_lines=30
             )
-        except output.CommandFailed:
+        except commands.CommandFailed:
             text = Path(log.name).read_text(encoding="utf-8", errors="replace")
             raise errors.lock_failed(source, _without_traceback(text)[-25:]) from None
 
@@ -134,7 +140,7 @@ def sync(
     argv += [str(f) for f in files]
     with tempfile.NamedTemporaryFile(prefix="uwsgi-bp-sync-", suffix=".log") as log:
         try:
-            return output.run(
+            return commands.run(
                 argv,
                 env=env,
                 cwd=str(build_dir),
@@ -142,7 +148,7 @@ def sync(
                 log_path=log.name,
                 tail_lines=40,
             )
-        except output.CommandFailed:
+        except commands.CommandFailed:
             text = Path(log.name).read_text(encoding="utf-8", errors="replace")
             mismatched = hash_mismatches(text)
             if mismatched:
@@ -181,5 +187,4 @@ class _PipOutputFilter:
             self.in_traceback = True
         if self.in_traceback:
             return False
-        quiet = ("  Using cached", "  Downloading", "  Obtaining dependency", "Location '")
-        return not any(marker in line for marker in quiet)
+        return dependencies.shows_pip_line(line)

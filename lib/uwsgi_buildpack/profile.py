@@ -34,8 +34,8 @@ PROFILE_NAME = "uwsgi-python.sh"
 # uWSGI itself reads every UWSGI_<OPTION> environment variable as an option,
 # which is how UWSGI_HARAKIRI, UWSGI_THREADS, UWSGI_STATIC_MAP or any other
 # option can be set as a config var. Variables of our own therefore start with
-# BP_UWSGI_, never UWSGI_. UWSGI_STATS is the exception we translate: "1" would
-# otherwise be taken as the path of a unix socket.
+# BP_UWSGI_, never UWSGI_. UWSGI_STATS is the exception we translate (at build
+# time) and unset: uWSGI would otherwise take "1" as the path of a unix socket.
 _PROFILE = """\
 # Written by the uWSGI buildpack. Sourced by bash when the dyno starts.
 export PATH="$HOME/.heroku/python/bin:$PATH"
@@ -84,12 +84,9 @@ bp_uwsgi_size() {
 bp_uwsgi_size
 unset -f bp_uwsgi_size
 
-# UWSGI_STATS=1: the stats server, on loopback only (reach it with heroku ps:exec).
-case "${UWSGI_STATS:-}" in
-  1|true|yes|on) export BP_UWSGI_STATS="127.0.0.1:1717" ;;
-  127.*:*|localhost:*) export BP_UWSGI_STATS="$UWSGI_STATS" ;;
-  *) unset BP_UWSGI_STATS ;;
-esac
+# UWSGI_STATS, decided at build time (stats.py): the stats server, on loopback
+# only (reach it with heroku ps:exec).
+@STATS@
 unset UWSGI_STATS
 """
 
@@ -98,12 +95,21 @@ WORKER_MB = 256
 THREADS = 4
 
 
-def write_profile_d(build_dir: Path) -> Path:
-    """Write `.profile.d/uwsgi-python.sh` into the slug."""
+def write_profile_d(build_dir: Path, stats_address: str | None = None) -> Path:
+    """Write `.profile.d/uwsgi-python.sh` into the slug.
+
+    `stats_address` is where uWSGI's stats server listens (see stats.py), or None.
+    """
     directory = build_dir / ".profile.d"
     directory.mkdir(exist_ok=True)
     path = directory / PROFILE_NAME
+    stats = (
+        f"export BP_UWSGI_STATS={shlex.quote(stats_address)}"
+        if stats_address
+        else "unset BP_UWSGI_STATS"
+    )
     text = _PROFILE.replace("@WORKER_MB@", str(WORKER_MB)).replace("@THREADS@", str(THREADS))
+    text = text.replace("@STATS@", stats)
     path.write_text(text, encoding="utf-8")
     os.chmod(path, 0o644)
     return path

@@ -65,9 +65,18 @@ class BuildReport:
         return ", ".join(f"{name} {seconds:.2f}s" for name, seconds in self.timings.items())
 
     def failed(self, exc: BaseException) -> None:
-        """Record a failed build: the error's title, never a traceback."""
+        """Record a failed build: the error's title and stable code, never a traceback.
+
+        `failure_reason` is the code (errors.py) a BuildError carries, as
+        Heroku's own Python buildpack records one for every failure, so that
+        failures can be counted; `interrupted` and `internal` otherwise.
+        """
         self.data["outcome"] = "failure"
         self.data["failure"] = getattr(exc, "title", type(exc).__name__)
+        code = getattr(exc, "code", None)
+        if not isinstance(code, str):
+            code = "interrupted" if isinstance(exc, KeyboardInterrupt) else "internal"
+        self.data["failure_reason"] = code
 
     def save(self) -> None:
         """Write the report; a failure to write it never fails the build."""

@@ -31,6 +31,11 @@ IN = "requirements.in"
 TEST = "requirements-test.txt"
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
+# A `name==version` (or `===`) pin, extras allowed: the one pattern every
+# reader of pins uses (locks, the app's uwsgi pin, the requirements.in check,
+# which imports it from here).
+PIN_RE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?\s*([^\s;\\]*)")
+
 _INCLUDE_OPTIONS = {"-r", "--requirement", "-c", "--constraint"}
 _EDITABLE_OPTIONS = {"-e", "--editable"}
 
@@ -165,9 +170,9 @@ def pinned_names(lock: Path) -> set[str]:
     """Normalised names of the `name==version` pins in a lock file."""
     names = set()
     for _, line in logical_lines(lock.read_text(encoding="utf-8", errors="replace")):
-        match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?", line)
-        if match:
-            names.add(normalise(match.group(1)))
+        pin = pin_of(line)
+        if pin:
+            names.add(pin[0])
     return names
 
 
@@ -177,14 +182,20 @@ def without(lock: Path, project: str, dest: Path) -> Path:
     skipping = False
     for raw in lock.read_text(encoding="utf-8").splitlines(keepends=True):
         if not skipping:
-            match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?", raw)
-            skipping = bool(match and normalise(match.group(1)) == normalise(project))
+            pin = None if raw[:1].isspace() else pin_of(raw)
+            skipping = bool(pin and pin[0] == normalise(project))
         if not skipping:
             kept.append(raw)
         elif not raw.rstrip("\r\n").endswith("\\"):
             skipping = False
     dest.write_text("".join(kept), encoding="utf-8")
     return dest
+
+
+def pin_of(line: str) -> tuple[str, str] | None:
+    """(normalised name, version) of a `name==version` line, or None."""
+    match = PIN_RE.match(line)
+    return (normalise(match.group(1)), match.group(2)) if match else None
 
 
 def normalise(name: str) -> str:
@@ -196,9 +207,9 @@ def normalise(name: str) -> str:
 # build image's python3 has no packaging, and specifier matching is not
 # something to write by hand.
 _CHECK_SCRIPT = r"""
-import json, re, sys
+import json, sys
 sys.path.insert(0, sys.argv[3])
-from uwsgi_buildpack.requirements import logical_lines
+from uwsgi_buildpack.requirements import PIN_RE, logical_lines
 from pip._vendor.packaging.requirements import InvalidRequirement, Requirement
 from pip._vendor.packaging.utils import canonicalize_name
 
@@ -207,8 +218,8 @@ def lines(path):
 
 pins = {}
 for _, text in lines(sys.argv[2]):
-    m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?\s*([^\s;\\]+)", text)
-    if m:
+    m = PIN_RE.match(text)
+    if m and m.group(2):
         pins[canonicalize_name(m.group(1))] = m.group(2)
 problems = []
 for number, text in lines(sys.argv[1]):

@@ -35,7 +35,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import errors, output
+from . import commands, errors, output
 from .python_version import version_key
 
 DEFAULT_RUNTIME_URL = "https://heroku-buildpack-python.s3.dualstack.us-east-1.amazonaws.com"
@@ -318,7 +318,7 @@ def unpack_bundled_pip(prefix: Path, dest: Path, env: dict[str, str]) -> list[st
         archive.extractall(dest, members)
     python = str(prefix / "bin" / "python3")
     compileall = [python, "-m", "compileall", "-q", "-j", "0", str(dest / "pip")]
-    output.run(compileall, env=env, echo=False)
+    commands.run(compileall, env=env, echo=False)
     return [python, str(dest / "pip")]
 
 
@@ -330,7 +330,7 @@ def bootstrap_pip(prefix: Path, env: dict[str, str], pip: list[str]) -> None:
     3.11, which the app never asked for (and which changes how pip builds
     sdists); the bundled pip installs just itself instead.
     """
-    output.run(
+    commands.run(
         [
             *pip,
             "install",

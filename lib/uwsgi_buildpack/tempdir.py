@@ -3,7 +3,7 @@
 pip, its build backends and the compilers under them create temporary
 directories of their own (`pip-unpack-*`, `pip-build-env-*`, `pip-wheel-*`, a
 uWSGI source tree of 10 MB...), and remove them only when they finish. A build
-that fails part-way stops them with SIGKILL (see `output.stop_running_commands`),
+that fails part-way stops them with SIGKILL (see `commands.stop_running_commands`),
 and a build that is itself killed (a cancelled deploy, a developer's Ctrl-C on a
 local test run) takes them down the same way: their directories stay behind.
 On Heroku the build dyno's /tmp goes away with the dyno, but a developer running

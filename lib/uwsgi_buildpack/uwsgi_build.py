@@ -35,14 +35,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import errors, output
-from .cache import CacheEntry
+from . import commands, errors, output
+from .cache import CacheEntry, Metadata
+from .requirements import pin_of
 
 # Part of the cache key: change it whenever the flags below change.
 BUILD_OPTIONS = "profile=default;python-nolib;rpath=$ORIGIN/../lib"
 
-_PIN_RE = re.compile(r"^\s*uwsgi\s*(?:\[[^\]]*\])?\s*===?\s*([0-9][0-9A-Za-z.+!-]*)", re.IGNORECASE)
-_LOCK_RE = re.compile(r"^uwsgi==(\S+)\s*\\?\s*$", re.IGNORECASE)
 _HASH_RE = re.compile(r"--hash=sha256:([0-9a-f]{64})")
 
 
@@ -60,9 +59,9 @@ def vendored(vendor_dir: Path) -> UwsgiSpec:
     lock = vendor_dir / "uwsgi.txt"
     version = sha = None
     for line in lock.read_text(encoding="utf-8").splitlines():
-        match = _LOCK_RE.match(line.strip())
-        if match:
-            version = match.group(1)
+        pin = pin_of(line)
+        if pin and pin[0] == "uwsgi":
+            version = pin[1]
         hashed = _HASH_RE.search(line)
         if hashed and version and sha is None:
             sha = hashed.group(1)
@@ -76,9 +75,9 @@ def pinned_by_app(requirements: Path) -> str | None:
     if not requirements.is_file():
         return None
     for line in requirements.read_text(encoding="utf-8", errors="replace").splitlines():
-        match = _PIN_RE.match(line.split("#", 1)[0])
-        if match:
-            return match.group(1)
+        pin = pin_of(line.split("#", 1)[0])
+        if pin and pin[0] == "uwsgi" and pin[1][:1].isdigit():
+            return pin[1]
     return None
 
 
@@ -91,15 +90,20 @@ def choose(vendor_dir: Path, requirements: Path) -> UwsgiSpec:
     return ours
 
 
-def cache_key(spec: UwsgiSpec, python_version: str, stack: str, arch: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class UwsgiKey(Metadata):
+    """The `uwsgi` cache entry's key: everything the compiled binary depends on."""
+
+    uwsgi: str
+    python: str
+    stack: str
+    arch: str
+    build_options: str = BUILD_OPTIONS
+
+
+def cache_key(spec: UwsgiSpec, python_version: str, stack: str, arch: str) -> UwsgiKey:
     """Everything the compiled binary depends on."""
-    return {
-        "uwsgi": spec.version,
-        "python": python_version,
-        "stack": stack,
-        "arch": arch,
-        "build_options": BUILD_OPTIONS,
-    }
+    return UwsgiKey(uwsgi=spec.version, python=python_version, stack=stack, arch=arch)
 
 
 def cpu_count() -> int:
@@ -162,8 +166,8 @@ def compile_wheel(
     with tempfile.NamedTemporaryFile(prefix="uwsgi-build-", suffix=".log", delete=False) as log:
         log_path = log.name
     try:
-        output.run(argv, env=build_env, echo=False, log_path=log_path, tail_lines=25)
-    except output.CommandFailed as exc:
+        commands.run(argv, env=build_env, echo=False, log_path=log_path, tail_lines=25)
+    except commands.CommandFailed as exc:
         text = Path(log_path).read_text(encoding="utf-8", errors="replace")
         if "No matching distribution found" in text or "Could not find a version" in text:
             raise errors.uwsgi_version_not_found(spec.version, spec.origin) from None
@@ -187,7 +191,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def cached_wheel(entry: CacheEntry, key: dict[str, str]) -> tuple[Path | None, str]:
+def cached_wheel(entry: CacheEntry, key: UwsgiKey) -> tuple[Path | None, str]:
     """The cached wheel for `key` if it is there and intact, else None; and why."""
     reusable, reason = entry.check(key)
     if reusable:
@@ -202,7 +206,7 @@ def cached_wheel(entry: CacheEntry, key: dict[str, str]) -> tuple[Path | None, s
 def compile_and_store(
     entry: CacheEntry,
     spec: UwsgiSpec,
-    key: dict[str, str],
+    key: UwsgiKey,
     vendor_dir: Path,
     prefix: Path,
     python_minor: str,
@@ -217,7 +221,7 @@ def compile_and_store(
     """
     with tempfile.TemporaryDirectory(prefix="uwsgi-bp-wheel-") as tmp:
         wheel = compile_wheel(spec, vendor_dir, prefix, python_minor, env, Path(tmp), pip)
-        entry.store_file(wheel, {**key, "wheel_sha256": sha256_of(wheel)})
+        entry.store_file(wheel, {**key.as_dict(), "wheel_sha256": sha256_of(wheel)})
     return sorted(entry.data.glob("*.whl"))[0]
 
 

@@ -68,6 +68,24 @@ DYNO_MEMORY_MB = 512
 
 
 @dataclass(frozen=True)
+class Finding:
+    """Something the user should know about their uwsgi.ini.
+
+    The checker decides how much it matters (`severity`: "error", "warning" or
+    "hint"); errors.py words it (`title`, `body`) and gives it a stable `code`.
+    """
+
+    severity: str
+    title: str
+    body: str
+    code: str = ""
+
+
+def _finding(severity: str, message: errors.Message) -> Finding:
+    return Finding(severity, message.title, message.body, message.code)
+
+
+@dataclass(frozen=True)
 class Option:
     """One `key = value` line of the [uwsgi] section."""
 
@@ -152,9 +170,9 @@ def _from_port_env(options: list[Option]) -> list[Option]:
     return found
 
 
-def check(options: list[Option], main_file: str = "uwsgi.ini") -> list[errors.Finding]:
+def check(options: list[Option], main_file: str = "uwsgi.ini") -> list[Finding]:
     """Every finding for these options, errors first."""
-    findings: list[errors.Finding] = []
+    findings: list[Finding] = []
     by_key: dict[str, list[Option]] = {}
     for option in options:
         by_key.setdefault(option.key, []).append(option)
@@ -162,45 +180,46 @@ def check(options: list[Option], main_file: str = "uwsgi.ini") -> list[errors.Fi
     sockets = [o for o in options if o.key in SOCKET_OPTIONS]
     port_sockets = [o for o in sockets if PORT_RE.search(o.value) or o in _from_port_env(options)]
     if not port_sockets:
-        findings.append(errors.ini_no_port_socket(main_file, sockets))
+        findings.append(_finding("error", errors.ini_no_port_socket(main_file, sockets)))
     else:
         for option in port_sockets:
             if option.key in ("socket", "uwsgi-socket"):
-                findings.append(errors.ini_uwsgi_protocol_socket(option))
+                findings.append(_finding("error", errors.ini_uwsgi_protocol_socket(option)))
 
     graceful = any(GRACEFUL_HOOK_RE.search(o.value) for o in by_key.get("hook-master-start", []))
     die_on_term = [o for o in by_key.get("die-on-term", []) if _truthy(o.value)]
     if not die_on_term and not graceful:
-        findings.append(errors.ini_no_die_on_term(main_file))
+        findings.append(_finding("warning", errors.ini_no_die_on_term(main_file)))
     elif not any(WORKER_GRACEFUL_RE.search(o.value) for o in by_key.get("hook-accepting", [])):
-        findings.append(errors.ini_workers_die_on_sigterm(main_file))
+        findings.append(_finding("warning", errors.ini_workers_die_on_sigterm(main_file)))
 
     for key in SPOOLER_OPTIONS:
         for option in by_key.get(key, []):
-            findings.append(errors.ini_spooler(option))
+            findings.append(_finding("warning", errors.ini_spooler(option)))
     for key in CRON_OPTIONS:
         for option in by_key.get(key, []):
-            findings.append(errors.ini_cron(option))
+            findings.append(_finding("warning", errors.ini_cron(option)))
     for option in by_key.get("stats", []) + by_key.get("stats-server", []):
         value = option.value.strip()
         if value.startswith(("/", "@", "./")) or ":" not in value:
-            findings.append(errors.ini_stats_unix_socket(option))
+            findings.append(_finding("warning", errors.ini_stats_unix_socket(option)))
         elif not value.startswith(("127.", "localhost:", "[::1]")):
-            findings.append(errors.ini_stats_public(option))
+            findings.append(_finding("warning", errors.ini_stats_public(option)))
     for key in CHEAPER_OPTIONS:
         for option in by_key.get(key, []):
-            findings.append(errors.ini_cheaper(option))
+            findings.append(_finding("warning", errors.ini_cheaper(option)))
 
     processes = [o for key in ("processes", "workers", "p") for o in by_key.get(key, [])]
     for option in processes:
         count = _int(option.value)
         if count is not None and count * EXPECTED_WORKER_MB > DYNO_MEMORY_MB:
-            findings.append(
-                errors.ini_too_many_processes(option, count, EXPECTED_WORKER_MB, DYNO_MEMORY_MB)
+            message = errors.ini_too_many_processes(
+                option, count, EXPECTED_WORKER_MB, DYNO_MEMORY_MB
             )
+            findings.append(_finding("warning", message))
 
     if not by_key.get("harakiri"):
-        findings.append(errors.ini_no_harakiri(main_file))
+        findings.append(_finding("hint", errors.ini_no_harakiri(main_file)))
 
     order = {"error": 0, "warning": 1, "hint": 2}
     return sorted(findings, key=lambda f: order[f.severity])

@@ -1,4 +1,4 @@
-"""output.run and stopping what it started when a build fails."""
+"""commands.run and stopping what it started when a build fails."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 import time
 from pathlib import Path
 
-from uwsgi_buildpack import output
+from uwsgi_buildpack import commands
 
 
 def _alive(pid: int) -> bool:
@@ -23,12 +23,12 @@ def test_a_failed_build_stops_the_commands_children_too(tmp_path: Path) -> None:
     # grandchildren: killing only the command would leave them running.
     pid_file = tmp_path / "grandchild.pid"
     script = f"sleep 300 & echo $! > {pid_file}.tmp; mv {pid_file}.tmp {pid_file}; wait"
-    failures: list[output.CommandFailed] = []
+    failures: list[commands.CommandFailed] = []
 
     def build() -> None:
         try:
-            output.run(["sh", "-c", script], echo=False)
-        except output.CommandFailed as exc:
+            commands.run(["sh", "-c", script], echo=False)
+        except commands.CommandFailed as exc:
             failures.append(exc)
 
     thread = threading.Thread(target=build, daemon=True)
@@ -40,7 +40,7 @@ def test_a_failed_build_stops_the_commands_children_too(tmp_path: Path) -> None:
     grandchild = int(pid_file.read_text())
     assert _alive(grandchild)
 
-    output.stop_running_commands()
+    commands.stop_running_commands()
 
     thread.join(10)
     assert not thread.is_alive(), "run() still waits: a child still holds its output"

@@ -1,0 +1,62 @@
+"""uWSGI's configuration: the app's own uwsgi.ini checked, or a default one written.
+
+And a default Procfile when the app has none.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import errors, output, static_files, uwsgi_config, uwsgi_ini_check
+from ..context import BuildContext
+from .app import App
+
+
+def configure(ctx: BuildContext, app: App) -> None:
+    """Check or write uwsgi.ini, write a Procfile if the app has none."""
+    output.step("Configuring uWSGI")
+    if app.entry is None:
+        output.detail("Using the app's own uwsgi.ini")
+        check_own_ini(ctx.build_dir / "uwsgi.ini", ctx.build_dir)
+    else:
+        _write_default_ini(ctx, app)
+    if (ctx.build_dir / "Procfile").is_file():
+        output.detail("Using the app's own Procfile")
+    else:
+        uwsgi_config.write_default_procfile(ctx.build_dir)
+        output.detail(f"Wrote a default Procfile: web: {uwsgi_config.PROCFILE_WEB}")
+    if app.stats_address:
+        output.detail("UWSGI_STATS is set: uwsgitop is installed (run it with heroku ps:exec)")
+
+
+def _write_default_ini(ctx: BuildContext, app: App) -> None:
+    entry = app.entry
+    assert entry is not None
+    if entry.is_fallback:
+        warning = errors.fallback_app_warning()
+        output.warning(warning.title, warning.body)
+    statics = static_files.find(ctx.build_dir)
+    uwsgi_config.write_default_ini(ctx.build_dir, entry, statics)
+    output.detail(f"Wrote a default uwsgi.ini serving {entry.module} ({entry.reason})")
+    for mapping in statics:
+        output.detail(
+            f"Static files: {mapping.url}/ served by uWSGI from {mapping.directory}/"
+            f" ({mapping.reason})"
+        )
+    if not ctx.config.get("UWSGI_HARAKIRI", "").strip():
+        output.detail(errors.harakiri_recommendation())
+
+
+def check_own_ini(path: Path, build_dir: Path) -> None:
+    """Print the app's uwsgi.ini's warnings and hints; raise if it has errors."""
+    findings = uwsgi_ini_check.check(uwsgi_ini_check.parse(path, build_dir), path.name)
+    # Warnings and hints first, so that a failing build still lists them all.
+    for finding in findings:
+        if finding.severity == "warning":
+            output.warning(finding.title, finding.body)
+        elif finding.severity == "hint":
+            output.detail(f"Hint: {finding.title}")
+            output.detail(finding.body)
+    problems = [f for f in findings if f.severity == "error"]
+    if problems:
+        raise errors.uwsgi_ini_errors(problems)

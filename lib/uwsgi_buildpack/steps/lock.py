@@ -1,0 +1,166 @@
+"""The lock the app's packages are synced to.
+
+A requirements.txt with `--hash` options is the lock itself. Otherwise the
+app's requirements are locked with pip-compile, and the lock is kept in the
+`lock` cache entry (`LockKey`: the requirements' digest and the Python
+version), so that an unchanged requirements.in is not locked again, and a
+changed one starts from the previous lock: requirements that did not change
+keep their pins instead of drifting.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import cache, errors, output, pip_tools, requirements
+from ..context import BuildContext
+from .python import Python
+from .uwsgi import Uwsgi
+
+# Locks are cached with the build dir's path (which changes every build) replaced.
+_BUILD_DIR_MARK = "@BUILD_DIR@"
+
+
+@dataclass(frozen=True)
+class LockKey(cache.Metadata):
+    """The `lock` cache entry's key."""
+
+    requirements: str
+    python: str
+
+
+@dataclass(frozen=True)
+class Lock:
+    """The lock file to sync to, and how many packages it pins."""
+
+    path: Path
+    pins: frozenset[str]
+
+
+def requirements_digest(inputs: requirements.Inputs) -> str:
+    """`kind:digest` of the app's requirements, as cache keys record it."""
+    return f"{inputs.kind}:{inputs.digest[:16]}"
+
+
+def make(
+    ctx: BuildContext,
+    python: Python,
+    inputs: requirements.Inputs,
+    tools_dir: Path,
+    uwsgi: Uwsgi,
+    scratch: Path,
+) -> Lock | None:
+    """The lock to sync to: a hash-pinned requirements.txt itself, else pip-compile's."""
+    if inputs.kind == "none":
+        return None
+    if inputs.kind == requirements.TXT and (ctx.build_dir / requirements.IN).is_file():
+        problems = requirements.lock_disagreements(ctx.python, ctx.build_dir, ctx.env)
+        if problems:
+            warning = errors.lock_outdated_warning(problems)
+            output.warning(warning.title, warning.body)
+    if inputs.hashed:
+        output.detail("requirements.txt pins hashes: installing in pip's hash-checking mode")
+        path = ctx.build_dir / requirements.TXT
+        return Lock(path, frozenset(requirements.pinned_names(path)))
+    source = inputs.main
+    lock = scratch / "requirements.lock"
+    entry = cache.CacheEntry(ctx.cache_dir, "lock")
+    key = LockKey(requirements=requirements_digest(inputs), python=python.version)
+    reusable, reason = entry.check(key)
+    stored = (entry.metadata() or {}).get("requirements", "")
+    if not reusable and stored and stored != key.requirements:
+        reason = f"{source} changed"
+    if reusable and _restore(ctx, entry, lock):
+        output.detail(f"Lock of {source}: reusing cache ({source} unchanged)")
+        ctx.report.cache("lock", "reused", f"{source} unchanged")
+    else:
+        # The previous lock is pip-compile's starting point: requirements
+        # that did not change keep their pins instead of drifting.
+        _restore(ctx, entry, lock)
+        output.detail(f"Locking {source} with pip-compile ({reason})")
+        ctx.report.cache("lock", "compiled", reason)
+        _compile(ctx, inputs, tools_dir, uwsgi, lock)
+        text = lock.read_text(encoding="utf-8").replace(str(ctx.build_dir), _BUILD_DIR_MARK)
+        with tempfile.TemporaryDirectory(prefix="uwsgi-bp-lock-") as tmp:
+            (Path(tmp) / "requirements.lock").write_text(text, encoding="utf-8")
+            entry.store_tree(Path(tmp), key)
+    pins = frozenset(requirements.pinned_names(lock))
+    output.detail(f"Locked {len(pins)} packages")
+    if inputs.kind == requirements.IN:
+        _publish(ctx, lock, len(pins))
+    return Lock(lock, pins)
+
+
+def _compile(
+    ctx: BuildContext, inputs: requirements.Inputs, tools_dir: Path, uwsgi: Uwsgi, lock: Path
+) -> None:
+    """pip-compile the app's requirements into `lock`."""
+    source = inputs.main
+    # While uWSGI compiles, pip-compile would prepare its metadata from
+    # the sdist too (an isolated build environment, seconds of CPU next
+    # to the compiler). uWSGI has no dependencies, so the app's own pin
+    # is taken out of the input and written back into the lock.
+    compile_source = source
+    filtered = ctx.build_dir / f".{source}.nouwsgi"
+    original = (ctx.build_dir / source).read_text(encoding="utf-8", errors="replace")
+    if uwsgi.compiling is not None and inputs.kind in (requirements.TXT, requirements.IN):
+        requirements.without(ctx.build_dir / source, "uwsgi", filtered)
+        if filtered.read_text(encoding="utf-8") != original:
+            compile_source = filtered.name
+    try:
+        pip_tools.compile_lock(
+            tools_dir,
+            ctx.python,
+            ctx.build_dir,
+            compile_source,
+            lock,
+            _compile_env(ctx.env, uwsgi),
+            ctx.pip_cache / "pip-tools",
+        )
+    finally:
+        filtered.unlink(missing_ok=True)
+    if compile_source != source:
+        text = lock.read_text(encoding="utf-8").replace(compile_source, source)
+        pin = f"uwsgi=={uwsgi.plan.spec.version}\n    # via -r {source}\n"
+        lock.write_text(text + pin, encoding="utf-8")
+
+
+def _compile_env(env: dict[str, str], uwsgi: Uwsgi) -> dict[str, str]:
+    """pip-compile's environment: it also finds the uWSGI wheel built above.
+
+    pip-compile needs every package's metadata. For uWSGI, an sdist, that
+    means building it in an isolated environment: seconds, and a download of
+    setuptools. The wheel we just built (or reused) carries the same metadata.
+    """
+    if uwsgi.wheel is None:
+        return env
+    links = [env.get("PIP_FIND_LINKS", ""), str(uwsgi.wheel.path.parent)]
+    return {**env, "PIP_FIND_LINKS": " ".join(link for link in links if link)}
+
+
+def publish_cached(ctx: BuildContext) -> None:
+    """An app with only requirements.in whose packages were reused: publish the cached lock."""
+    entry = cache.CacheEntry(ctx.cache_dir, "lock")
+    with tempfile.TemporaryDirectory(prefix="uwsgi-bp-lock-") as tmp:
+        lock = Path(tmp) / "requirements.lock"
+        if _restore(ctx, entry, lock):
+            _publish(ctx, lock, len(requirements.pinned_names(lock)))
+
+
+def _restore(ctx: BuildContext, entry: cache.CacheEntry, lock: Path) -> bool:
+    stored = entry.data / "requirements.lock"
+    if not stored.is_file() or entry.metadata() is None:
+        return False
+    text = stored.read_text(encoding="utf-8").replace(_BUILD_DIR_MARK, str(ctx.build_dir))
+    lock.write_text(text, encoding="utf-8")
+    return True
+
+
+def _publish(ctx: BuildContext, lock: Path, pins: int) -> None:
+    """An app with only requirements.in: say so, and leave the lock in the slug."""
+    notice = errors.lock_generated_notice(pins)
+    output.warning(notice.title, notice.body)
+    text = lock.read_text(encoding="utf-8").replace(str(ctx.build_dir), ".")
+    (ctx.build_dir / requirements.TXT).write_text(text, encoding="utf-8")
