@@ -1,0 +1,41 @@
+"""Each module of the helper imports on its own: no import cycle hides anywhere."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LIB = Path(__file__).resolve().parents[2] / "lib"
+PACKAGE = LIB / "uwsgi_buildpack"
+MODULES = sorted(
+    ".".join(path.relative_to(LIB).with_suffix("").parts).removesuffix(".__init__")
+    for path in PACKAGE.rglob("*.py")
+)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_the_module_imports_first_in_a_fresh_interpreter(module):
+    # A cycle shows up as an ImportError (or AttributeError on a half-made
+    # module) only when the module is the first of the cycle to be imported.
+    env = {**os.environ, "PYTHONPATH": str(LIB)}
+    proc = subprocess.run(
+        [sys.executable, "-c", f"import {module}"], env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_errors_imports_no_module_of_the_buildpack():
+    tree = ast.parse((PACKAGE / "errors.py").read_text(encoding="utf-8"))
+    relative = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 0]
+    named = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Import, ast.ImportFrom))
+        and any("uwsgi_buildpack" in (a.name or "") for a in n.names)
+    ]
+    assert relative == [] and named == []
