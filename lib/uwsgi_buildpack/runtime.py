@@ -22,18 +22,22 @@ from __future__ import annotations
 
 import hashlib
 import os
-import platform
 import shutil
 import subprocess
-import tarfile
 import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import tarfile
+
+# tarfile and zipfile are imported where a fresh runtime is unpacked: a warm
+# build never unpacks one, and starting the helper is most of its second.
 
 from . import commands, errors, output
 from .python_version import version_key
@@ -64,7 +68,7 @@ def detect_platform(stack: str | None) -> Platform:
         raise errors.stack_missing()
     if stack not in STACK_UBUNTU:
         raise errors.stack_unsupported(stack, sorted(STACK_UBUNTU))
-    machine = platform.machine()
+    machine = os.uname().machine  # what platform.machine() returns, without its import
     arch = MACHINE_ARCH.get(machine)
     if arch is None:
         raise errors.arch_unsupported(machine)
@@ -222,6 +226,8 @@ def extract(archive: Path, dest: Path) -> None:
     paths, `..` and links pointing outside the destination, and strips setuid
     bits: exactly the checks a downloaded archive needs.
     """
+    import tarfile
+
     if not hasattr(tarfile, "data_filter"):
         raise errors.tarfile_filter_missing()
     zstd = shutil.which("zstd")
@@ -252,6 +258,8 @@ def _strict_data_filter(member: tarfile.TarInfo, dest_path: str) -> tarfile.TarI
     The stock filter quietly strips a leading `/`; an archive carrying one is not
     a genuine runtime archive, so we would rather stop than guess.
     """
+    import tarfile
+
     if member.name.startswith("/"):
         raise tarfile.AbsolutePathError(member)
     return tarfile.data_filter(member, dest_path)
@@ -306,6 +314,8 @@ def unpack_bundled_pip(prefix: Path, dest: Path, env: dict[str, str]) -> list[st
     byte-compiled once (a wheel is a zip archive of plain files, so `zipfile`
     unpacks it as pip itself would), each run takes a fraction of that.
     """
+    import zipfile
+
     wheel = bundled_pip_wheel(prefix)
     with zipfile.ZipFile(wheel) as archive:
         # The package only: with its .dist-info on sys.path as well, that pip
