@@ -18,7 +18,8 @@ export STACK="${STACK:-heroku-24}"
 # test whose subject is not the compile starts from a build cache that already
 # holds uWSGI compiled for its Python (and pip-tools, and Python with the
 # buildpack's packages installed): a seed, made once per Python minor version by
-# a real build of test/fixtures/wsgi-app into SEED_ROOT/X.Y/cache, then copied
+# a real build of test/fixtures/wsgi-app with an empty requirements.txt into
+# SEED_ROOT/X.Y/cache, then copied
 # into each test that needs it. A seed is made on demand, under a lock, by the
 # first test that asks for it, so no test depends on another having run.
 # test/run shares one SEED_ROOT between all suites (UWSGI_BP_SEED_DIR); under
@@ -68,6 +69,9 @@ make_seed() {
 		rm -rf "${seed}"
 		mkdir -p "${seed}/app" "${seed}/cache" "${seed}/env"
 		cp -a "${FIXTURES}/wsgi-app/." "${seed}/app/"
+		# No package of its own: the seed's Python holds only what the buildpack
+		# installs, so a test never finds one of its packages already there.
+		echo "# the seed cache's app: no packages of its own" >"${seed}/app/requirements.txt"
 		echo "$1" >"${seed}/app/.python-version"
 		if "${BUILDPACK_HOME}/bin/compile" "${seed}/app" "${seed}/cache" "${seed}/env" >"${seed}/build.log" 2>&1; then
 			rm -rf "${seed}/app" "${seed}/env"
