@@ -19,9 +19,9 @@ export STACK="${STACK:-heroku-24}"
 # holds uWSGI compiled for its Python (and pip-tools, and Python with the
 # buildpack's packages installed): a seed, made once per Python minor version by
 # a real build of test/fixtures/wsgi-app with an empty requirements.txt into
-# SEED_ROOT/X.Y/cache, then copied
-# into each test that needs it. A seed is made on demand, under a lock, by the
-# first test that asks for it, so no test depends on another having run.
+# SEED_ROOT/X.Y/cache, then copied into each test that needs it. A seed is made
+# on demand, under a lock, by the first test that asks for it, so no test
+# depends on another having run.
 # test/run shares one SEED_ROOT between all suites (UWSGI_BP_SEED_DIR); under
 # heroku-buildpack-testrunner, each suite makes its own in its SHUNIT_TMPDIR.
 # The tests whose subject is the compile itself (cold build, Python change,
