@@ -8,6 +8,8 @@
 
 oneTimeSetUp() {
 	start_suite
+	# Some tests run bin/compile with TEST_SUITE_CACHE themselves: seed it at setUp.
+	SEED_EVERY_TEST=yes
 	PY312=$(mirror_version_of 3.12)
 	PY313=$(mirror_version_of 3.13)
 }

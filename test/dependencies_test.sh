@@ -10,6 +10,8 @@
 
 oneTimeSetUp() {
 	start_suite
+	# Some tests run bin/compile with TEST_SUITE_CACHE themselves: seed it at setUp.
+	SEED_EVERY_TEST=yes
 }
 
 oneTimeTearDown() {

@@ -14,16 +14,132 @@ FIXTURES="${BUILDPACK_HOME}/test/fixtures"
 MIRROR_DIR="${UWSGI_BP_MIRROR_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/uwsgi-buildpack/runtime-mirror}"
 export STACK="${STACK:-heroku-24}"
 
-# The suites' oneTimeSetUp and oneTimeTearDown: a cache shared by the suite's
-# tests (the testrunner's TEST_SUITE_CACHE) and the runtime mirror.
+# Seed caches. Compiling uWSGI takes half a minute of both CPUs or more, so a
+# test whose subject is not the compile starts from a build cache that already
+# holds uWSGI compiled for its Python (and pip-tools, and Python with the
+# buildpack's packages installed): a seed, made once per Python minor version by
+# a real build of test/fixtures/wsgi-app with an empty requirements.txt into
+# SEED_ROOT/X.Y/cache, then copied into each test that needs it. A seed is made
+# on demand, under a lock, by the first test that asks for it, so no test
+# depends on another having run.
+# test/run shares one SEED_ROOT between all suites (UWSGI_BP_SEED_DIR); under
+# heroku-buildpack-testrunner, each suite makes its own in its SHUNIT_TMPDIR.
+# The tests whose subject is the compile itself (cold build, Python change,
+# interrupted or failing compile) still start from a cache without uWSGI.
+#
+# TEST_SUITE_CACHE is each test's own: an empty directory, seeded for the
+# Python the app asks for when compile_with_cache first builds with it (or, in
+# the suites that set SEED_EVERY_TEST, at setUp with SEED_PYTHON, for tests that
+# run bin/compile themselves). What a test leaves there is thrown away with it.
+SEED_PYTHON=3.12
+
+# The suites' oneTimeSetUp and oneTimeTearDown: the seed caches' place and the
+# runtime mirror.
 start_suite() {
-	TEST_SUITE_CACHE="$(mktemp -d "${SHUNIT_TMPDIR}/test_suite_cache.XXXX")"
+	SEED_ROOT="${UWSGI_BP_SEED_DIR:-${SHUNIT_TMPDIR}/seed-caches}"
+	mkdir -p "${SEED_ROOT}"
 	start_runtime_mirror
 }
 
 end_suite() {
 	stop_runtime_mirror
-	rm -rf "${TEST_SUITE_CACHE}"
+}
+
+# shunit2 calls afterSetUp (a testrunner hook) after each test's setUp.
+afterSetUp() {
+	TEST_SUITE_CACHE="${OUTPUT_DIR}/suite-cache"
+	SEEDED_PYTHON=""
+	SEEDED_STATE=""
+	mkdir -p "${TEST_SUITE_CACHE}"
+	if [ -n "${SEED_EVERY_TEST:-}" ]; then
+		seed_cache "${TEST_SUITE_CACHE}" "${SEED_PYTHON}"
+	fi
+}
+
+# make_seed X.Y: make the seed cache for Python X.Y unless it is there; returns
+# non-zero (after showing the build log once) if it cannot be made.
+make_seed() {
+	seed="${SEED_ROOT}/$1"
+	[ -f "${seed}/done" ] && return 0
+	[ -f "${seed}/failed" ] && return 1
+	(
+		flock 9 || exit 1
+		[ -f "${seed}/done" ] && exit 0
+		[ -f "${seed}/failed" ] && exit 1
+		rm -rf "${seed}"
+		mkdir -p "${seed}/app" "${seed}/cache" "${seed}/env"
+		cp -a "${FIXTURES}/wsgi-app/." "${seed}/app/"
+		# No package of its own: the seed's Python holds only what the buildpack
+		# installs, so a test never finds one of its packages already there.
+		echo "# the seed cache's app: no packages of its own" >"${seed}/app/requirements.txt"
+		echo "$1" >"${seed}/app/.python-version"
+		if "${BUILDPACK_HOME}/bin/compile" "${seed}/app" "${seed}/cache" "${seed}/env" >"${seed}/build.log" 2>&1; then
+			rm -rf "${seed}/app" "${seed}/env"
+			touch "${seed}/done"
+		else
+			echo "---- the seed cache for Python $1 could not be made; tests start without it ----"
+			cat "${seed}/build.log"
+			touch "${seed}/failed"
+			exit 1
+		fi
+	) 9>"${SEED_ROOT}/$1.lock"
+}
+
+# cache_state DIR: changes whenever a build has used the cache (each build
+# rewrites its report there).
+cache_state() {
+	find "$1/uwsgi-buildpack" -maxdepth 1 -printf '%p %T@ %s\n' 2>/dev/null | sort | cksum
+}
+
+# seed_cache DIR X.Y: DIR becomes a copy of the seed cache for Python X.Y (left
+# empty if the seed cannot be made: the build then compiles, as it would have).
+seed_cache() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	make_seed "$2" || return 0
+	# Python's prefix (nearly all of the seed's 100 MB and 3,000 files) as hard
+	# links, as the build itself restores it from the cache: the buildpack never
+	# rewrites a file of it in place, and replaces the whole entry when it
+	# changes, so no test can change the seed through its links. Everything else
+	# (metadata, the uWSGI wheel, pip-tools, locks) is copied.
+	for entry in "${SEED_ROOT}/$2/cache/uwsgi-buildpack"/*; do
+		if [ "${entry##*/}" = python ]; then
+			mkdir -p "$1/uwsgi-buildpack/python"
+			cp -al "${entry}/data" "$1/uwsgi-buildpack/python/"
+			cp -a "${entry}/metadata.json" "$1/uwsgi-buildpack/python/"
+		else
+			mkdir -p "$1/uwsgi-buildpack"
+			cp -a "${entry}" "$1/uwsgi-buildpack/"
+		fi
+	done
+	SEEDED_PYTHON=$2
+	SEEDED_STATE=$(cache_state "$1")
+}
+
+# app_python_minor: the X.Y the app in BUILD_DIR asks for (runtime.txt first, as
+# the buildpack reads them; the mirror's newest without either), or nothing when
+# the mirror has no such Python.
+app_python_minor() {
+	if [ -f "${BUILD_DIR}/runtime.txt" ]; then
+		minor=$(sed -n 's/^[[:space:]]*python-\([0-9]*\.[0-9]*\)\..*/\1/p' "${BUILD_DIR}/runtime.txt" | head -n 1)
+	elif [ -f "${BUILD_DIR}/.python-version" ]; then
+		minor=$(sed -e 's/#.*//' "${BUILD_DIR}/.python-version" | grep -v '^[[:space:]]*$' | head -n 1 |
+			sed -n 's/^[[:space:]]*\([0-9]*\.[0-9]*\).*/\1/p')
+	else
+		minor=$(sed -n 's/^[0-9a-f]*  python-\(3\.[0-9]*\)\.[0-9]*-ubuntu-.*/\1/p' "${MIRROR_DIR}/SHA256SUMS" |
+			sort -t. -k2 -n | tail -n 1)
+	fi
+	[ -n "${minor}" ] && [ -n "$(mirror_version_of "${minor}")" ] && echo "${minor}"
+}
+
+# warm_suite_cache: before a build with TEST_SUITE_CACHE, seed it for the app's
+# Python unless it already is, or a build has used it since it was seeded.
+warm_suite_cache() {
+	minor=$(app_python_minor) || return 0
+	[ -n "${minor}" ] && [ "${minor}" != "${SEEDED_PYTHON}" ] || return 0
+	if [ -z "$(ls -A "${TEST_SUITE_CACHE}")" ] || [ "$(cache_state "${TEST_SUITE_CACHE}")" = "${SEEDED_STATE}" ]; then
+		seed_cache "${TEST_SUITE_CACHE}" "${minor}"
+	fi
 }
 
 # Build (or reuse) the runtime mirror and serve it on a free loopback port.
@@ -140,21 +256,23 @@ assertBuilt() {
 	fi
 }
 
-# fresh_cache DIR: a new build cache holding only the suite cache's compiled
-# uWSGI and pip-tools (when it has them), so a test can start from an empty
-# Python and package cache without compiling uWSGI once more.
+# fresh_cache DIR: a new build cache holding only the seed's compiled uWSGI and
+# pip-tools for SEED_PYTHON, so a test can start from an empty Python and
+# package cache without compiling uWSGI once more.
 fresh_cache() {
 	rm -rf "$1"
 	mkdir -p "$1/uwsgi-buildpack"
+	make_seed "${SEED_PYTHON}" || return 0
 	for entry in uwsgi pip-tools; do
-		if [ -d "${TEST_SUITE_CACHE}/uwsgi-buildpack/${entry}" ]; then
-			cp -a "${TEST_SUITE_CACHE}/uwsgi-buildpack/${entry}" "$1/uwsgi-buildpack/"
-		fi
+		cp -a "${SEED_ROOT}/${SEED_PYTHON}/cache/uwsgi-buildpack/${entry}" "$1/uwsgi-buildpack/"
 	done
 }
 
-# Compile with a given cache dir (the suite-wide one shares compiled uWSGI between tests).
+# Compile with a given cache dir; TEST_SUITE_CACHE is seeded first (see above).
 compile_with_cache() {
+	if [ "$1" = "${TEST_SUITE_CACHE}" ]; then
+		warm_suite_cache
+	fi
 	capture "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "$1" "${ENV_DIR}"
 }
 

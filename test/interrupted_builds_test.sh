@@ -9,6 +9,8 @@
 
 oneTimeSetUp() {
 	start_suite
+	# Some tests run bin/compile with TEST_SUITE_CACHE themselves: seed it at setUp.
+	SEED_EVERY_TEST=yes
 	KILLS=0
 	# The builds' TMPDIR: what pip and the compilers leave when they are killed
 	# lands here, and the next build must clear it. Short, like /tmp (a deep
