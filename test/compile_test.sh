@@ -158,24 +158,32 @@ testAppPinnedUwsgiVersionWins() {
 testSlugIsRelocatableAndSetsTheRuntimeEnvironment() {
 	use_fixture wsgi-app
 	echo "3.12" >"${BUILD_DIR}/.python-version"
+	# Earlier builds of the suite left an export file: this build must write its own.
+	rm -f "${BUILDPACK_HOME}/export"
 	compile_with_cache "${TEST_SUITE_CACHE}"
 	assertBuilt
 	built_at="${BUILD_DIR}"
 	assertTrue "export file for later buildpacks" "[ -f '${BUILDPACK_HOME}/export' ]"
-	assertFileContains "${built_at}/.heroku/python/bin" "${BUILDPACK_HOME}/export"
+	# A later buildpack sources it and runs the app's Python, not the machine's.
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	assertEquals "export puts the app's Python first on PATH" \
+		"${built_at}/.heroku/python/bin/python3 ok" \
+		"$(env -i PATH=/usr/bin:/bin sh -c '. "$1" && printf "%s " "$(command -v python3)" && python3 -c "print(\"ok\")"' sh "${BUILDPACK_HOME}/export" 2>&1)"
 	move_slug
 	assertEquals "no script in the slug's bin/ names the build dir" "" \
 		"$(grep -rlI "${built_at}" "${SLUG_DIR}/.heroku/python/bin" || true)"
+	# A 512 MB dyno (cgroup v2): two processes, one per 256 MB.
+	cgroup="${OUTPUT_DIR}/cgroup"
+	mkdir -p "${cgroup}"
+	echo 536870912 >"${cgroup}/memory.max"
 	# shellcheck disable=SC2016 # expanded by the dyno's shell
-	out=$(env -i HOME="${SLUG_DIR}" PATH=/usr/bin:/bin bash -c '
+	out=$(env -i HOME="${SLUG_DIR}" PATH=/usr/bin:/bin BP_UWSGI_CGROUP_ROOT="${cgroup}" bash -c '
 		cd "$HOME" && for f in .profile.d/*.sh; do . "$f"; done
 		echo "concurrency=${WEB_CONCURRENCY} unbuffered=${PYTHONUNBUFFERED} lang=${LANG}"
 		pip --version
 		python -c "import sys; print(\"prefix\", sys.prefix)"
 	' 2>&1)
-	assertContains "concurrency=" "${out}"
-	assertContains "unbuffered=true" "${out}"
-	assertContains "lang=C.UTF-8" "${out}"
+	assertContains "concurrency=2 unbuffered=true lang=C.UTF-8" "${out}"
 	assertContains "console script runs" "from ${SLUG_DIR}/.heroku/python/lib/python3.12/site-packages/pip" "${out}"
 	assertContains "prefix ${SLUG_DIR}/.heroku/python" "${out}"
 	assertEquals "uwsgi finds libpython without LD_LIBRARY_PATH" "2.0.31" \
@@ -190,9 +198,22 @@ testBuildWritesNothingOutsideBuildCacheAndTemp() {
 	# pip runs `rustc --version` for its user agent; a rustup shim on the test
 	# machine's PATH (Heroku's build images have none) would create ~/.rustup.
 	path=$(echo "${PATH}" | tr ':' '\n' | grep -v -e '\.cargo' -e '\.rustup' | paste -sd: -)
-	capture env HOME="${home}" PATH="${path}" "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}"
+	# Run from an empty working directory, and note the buildpack directory's
+	# files: the build may write only its export file there (for later buildpacks).
+	cwd="${OUTPUT_DIR}/cwd"
+	mkdir -p "${cwd}"
+	bp_before="${OUTPUT_DIR}/buildpack-before"
+	find "${BUILDPACK_HOME}" ! -path "${BUILDPACK_HOME}/export" | sort >"${bp_before}"
+	touch "${OUTPUT_DIR}/started"
+	sleep 1
+	capture env -C "${cwd}" HOME="${home}" PATH="${path}" "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}"
 	assertBuilt
 	assertEquals "HOME untouched" "" "$(ls -A "${home}")"
+	assertEquals "working directory untouched" "" "$(ls -A "${cwd}")"
+	assertEquals "no file added to or removed from the buildpack directory" "" \
+		"$(find "${BUILDPACK_HOME}" ! -path "${BUILDPACK_HOME}/export" | sort | diff "${bp_before}" - | grep '^[<>]')"
+	assertEquals "no file of the buildpack directory changed" "" \
+		"$(find "${BUILDPACK_HOME}" -newer "${OUTPUT_DIR}/started" ! -path "${BUILDPACK_HOME}/export" ! -path "${BUILDPACK_HOME}")"
 }
 
 testInvalidPythonVersionFailsWithAnErrorBlock() {

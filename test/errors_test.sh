@@ -161,10 +161,17 @@ testTruncatedRuntimeArchiveWithoutChecksums() {
 testRuntimeArchiveEscapingTheInstallDirIsRefused() {
 	bad="${OUTPUT_DIR}/evil-mirror"
 	mkdir -p "${bad}"
+	# The build unpacks the archive two levels down in its own temporary
+	# directory (<build tmp>/<download dir>/python), which it deletes when it
+	# ends: so the build gets a TMPDIR of its own (short, like /tmp), and the
+	# archive reaches up past the build's directory into it, and one more
+	# level up, where an escaped file would survive the build.
+	root=$(mktemp -d /tmp/bp.XXXXXX)
+	mkdir "${root}/t"
 	python3 -c '
 import io, sys, tarfile
 with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as tar:
-    for name in ("bin/python3", "../../escaped"):
+    for name in ("bin/python3", "../../../escaped", "../../../../escaped"):
         info = tarfile.TarInfo(name)
         info.size = 3
         tar.addfile(info, io.BytesIO(b"hi\n"))
@@ -173,9 +180,11 @@ with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as tar:
 	serve_dir "${bad}"
 	echo "${DIR_URL}" >"${ENV_DIR}/PYTHON_RUNTIME_URL"
 	echo "3.12" >"${BUILD_DIR}/.python-version"
-	compile
+	capture env TMPDIR="${root}/t" "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${CACHE_DIR}" "${ENV_DIR}"
 	failsWith "The Python runtime archive is unsafe." "outside the install"
-	assertFalse "nothing written outside" "[ -e '${OUTPUT_DIR}/escaped' ]"
+	assertEquals "nothing written outside (and the build's temporary files gone)" "t" \
+		"$(find "${root}" -mindepth 1 | sed "s|^${root}/||" | tr '\n' ' ' | sed 's/ $//')"
+	rm -rf "${root}"
 }
 
 testCommittedRuntimeDirectory() {
@@ -240,7 +249,9 @@ testConflictingPins() {
 	printf 'six==1.16.0\nsix==1.15.0\n' >"${BUILD_DIR}/requirements.txt"
 	compile_with_cache "${TEST_SUITE_CACHE}"
 	assertCapturedError 1 " !     Error: Unable to lock the requirements in requirements.txt."
-	assertCaptured "six"
+	# pip's own words for the conflict, quoted in the error block.
+	assertTrue "the conflict is named: $(grep -F 'Cannot install' "${STD_OUT}")" \
+		"grep -Eq '^ !     .*Cannot install six==1\.1[56]\.0 and six==1\.1[56]\.0 because these package versions have conflicting dependencies' '${STD_OUT}'"
 	assertNotCaptured "Traceback"
 }
 
@@ -252,6 +263,11 @@ testPrivateIndexThatIsDown() {
 	echo "attrs==23.1.0" >>"${BUILD_DIR}/requirements.txt"
 	compile_with_cache "${TEST_SUITE_CACHE}"
 	assertCapturedError 1 " !     Error: Unable to lock the requirements in requirements.txt."
+	# The config var reached pip-compile: the index it names offered no
+	# version at all (with the default index, the lock would have succeeded).
+	assertTrue "pip found no version on the index: $(grep -F 'Could not find' "${STD_OUT}")" \
+		"grep -Eq '^ !     .*Could not find a version that satisfies the requirement [a-z]+==[0-9.]+ \(from versions: none\)' '${STD_OUT}'"
+	assertNotCaptured "the index URL, a config var's value, is not printed" "127.0.0.1:9"
 	assertNotCaptured "Traceback"
 }
 

@@ -142,6 +142,30 @@ testDynoWideSigtermLetsTheRequestInFlightFinish() {
 	assertEquals "dynos exiting within 10 s" "${trials}" "${fast}"
 }
 
+# A request that would outlast Heroku's 30 s grace period: the worker serving
+# it is killed after worker-reload-mercy and the dyno exits on its own, before
+# Heroku's SIGKILL (which would also cut the requests that could have finished).
+testDynoWideSigtermKillsAStuckWorkerBeforeHerokusSigkill() {
+	build_fixture flask-app
+	move_slug
+	with_dyno '
+		curl -s -o /dev/null -w "%{http_code}" --max-time 60 \
+			http://127.0.0.1:5000/slow/45 >"$OUT/stuck-status" &
+		sleep 0.5
+		start=$(date +%s%N)
+		kill -TERM -- "-$DYNO_PGID"
+		# Watch for up to 40 s: past 30 s, Heroku would have sent SIGKILL.
+		for _ in $(seq 1 800); do kill -0 -- "-$DYNO_PGID" 2>/dev/null || break; sleep 0.05; done
+		echo $((($(date +%s%N) - start) / 1000000)) >"$OUT/exit-ms"
+		wait' WEB_CONCURRENCY=2
+	exit_ms=$(cat "${OUTPUT_DIR}/exit-ms" 2>/dev/null)
+	echo "a 45 s request in flight: dyno exited ${exit_ms} ms after SIGTERM, HTTP $(cat "${OUTPUT_DIR}/stuck-status")"
+	assertTrue "the dyno exits before Heroku's SIGKILL at 30 s (took ${exit_ms:-?} ms)" \
+		"[ -n '${exit_ms}' ] && [ '${exit_ms}' -lt 30000 ]"
+	assertNotEquals "the stuck request was cut, not completed" "200" "$(cat "${OUTPUT_DIR}/stuck-status")"
+	assertFileContains "the master killed the stuck worker" "NO MERCY" "${DYNO_LOG}"
+}
+
 testSizingComesFromTheDynoCgroupAndIsPrintedAtBoot() {
 	build_fixture wsgi-app
 	move_slug

@@ -54,15 +54,23 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
     return path
 
 
+def _version_lines(data: bytes) -> list[str]:
+    """The lines that are neither blank nor a comment, stripped."""
+    lines = (line.strip() for line in data.decode("utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 @FUZZ
 @given(data=version_like)
 def test_python_version_file_never_crashes(tmp_path, data):
     try:
         request = parse_python_version_file(_write(tmp_path, ".python-version", data))
     except errors.BuildError as exc:
-        assert exc.title and exc.body
+        assert ".python-version" in exc.title and exc.body
     else:
-        assert request.major >= 0 and request.minor >= 0
+        # Accepted: the file's one version line is exactly the version read.
+        assert _version_lines(data) == [str(request)]
+        assert request.origin == ".python-version"
 
 
 @FUZZ
@@ -71,9 +79,10 @@ def test_runtime_txt_never_crashes(tmp_path, data):
     try:
         request = parse_runtime_txt(_write(tmp_path, "runtime.txt", data))
     except errors.BuildError as exc:
-        assert exc.title and exc.body
+        assert "runtime.txt" in exc.title and exc.body
     else:
-        assert str(request).count(".") in (1, 2)
+        assert _version_lines(data) == [f"python-{request}"]
+        assert request.origin == "runtime.txt"
 
 
 @FUZZ
@@ -84,8 +93,19 @@ def test_uwsgi_ini_check_never_crashes(tmp_path, lines, binary):
         data += b"\xff\xfe\x00"
     _write(tmp_path, "other.ini", b"[uwsgi]\nspooler = x\n")
     try:
-        findings = check(parse(_write(tmp_path, "uwsgi.ini", data), tmp_path))
+        options = parse(_write(tmp_path, "uwsgi.ini", data), tmp_path)
+        findings = check(options)
     except errors.BuildError as exc:
-        assert exc.title and exc.body
+        assert exc.title.startswith(("uwsgi.ini ", "Unable to read uwsgi.ini")) and exc.body
     else:
-        assert all(f.severity in ("error", "warning", "hint") for f in findings)
+        # Each option points at its own line, in its own file (lines split as
+        # the check splits them: str.splitlines knows more breaks than \n).
+        lines = data.decode("utf-8").splitlines()
+        texts = {"uwsgi.ini": lines, "other.ini": ["[uwsgi]", "spooler = x"]}
+        for option in options:
+            raw = texts[option.file][option.line - 1]
+            assert raw.split("=", 1)[0].strip().lower().replace("_", "-") == option.key
+        # Without $(PORT) anywhere the dyno cannot boot: always an error, first.
+        if not any("$(PORT)" in line or "%(_)" in line for line in lines):
+            assert findings[0].severity == "error"
+            assert findings[0].title == "uwsgi.ini does not bind Heroku's $PORT."

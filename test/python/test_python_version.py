@@ -72,12 +72,25 @@ def test_runtime_txt(tmp_path, content):
 
 
 @pytest.mark.parametrize(
-    "content", ["python3.12\n", "3.12.1\n", "python-3.12.1 python-3.13.0\n", ""]
+    ("content", "where"),
+    [
+        ("python3.12\n", "runtime.txt, line 1, reads:\n    python3.12\n"),
+        ("# Heroku\n3.12.1\n", "runtime.txt, line 2, reads:\n    3.12.1\n"),
+        (
+            "python-3.12.1 python-3.13.0\n",
+            "runtime.txt, line 1, reads:\n    python-3.12.1 python-3.13.0\n",
+        ),
+        ("", "runtime.txt contains no version (or more than one line)."),
+    ],
+    ids=["no-dash", "no-prefix", "two-versions", "empty"],
 )
-def test_bad_runtime_txt(tmp_path, content):
+def test_bad_runtime_txt(tmp_path, content, where):
     with pytest.raises(errors.BuildError) as caught:
         parse_runtime_txt(write(tmp_path, "runtime.txt", content))
-    assert "python-3." in caught.value.body
+    assert caught.value.title == "Invalid Python version in runtime.txt."
+    # The message quotes the offending line (every message also quotes the
+    # example python-3.14.0, so a bare "python-3." would prove nothing).
+    assert caught.value.body.startswith(where)
 
 
 def test_runtime_txt_wins_when_both_agree(tmp_path):

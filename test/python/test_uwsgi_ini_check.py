@@ -3,7 +3,8 @@
 from pathlib import Path
 
 import pytest
-from uwsgi_buildpack import errors
+from uwsgi_buildpack import errors, uwsgi_config
+from uwsgi_buildpack.entrypoint import EntryPoint
 from uwsgi_buildpack.uwsgi_ini_check import check, parse
 
 SEED_INI = """\
@@ -41,9 +42,21 @@ GRACEFUL = (
 )
 
 
+SHUTDOWN_KEYS = ("die-on-term", "hook-accepting", "worker-reload-mercy")
+
+
 def test_the_default_shutdown_lines_satisfy_the_check(tmp_path):
-    found = findings(tmp_path, "[uwsgi]\nhttp-socket = :$(PORT)\nharakiri = 20\n" + GRACEFUL)
-    assert found == []
+    # The shutdown lines of the default uwsgi.ini as the build renders it, not
+    # a copy of them: a change to the default must still pass the check.
+    rendered = uwsgi_config.render_default_ini(EntryPoint("wsgi:application", "test"), [])
+    shutdown = [
+        line for line in rendered.splitlines() if line.split("=", 1)[0].strip() in SHUTDOWN_KEYS
+    ]
+    assert len(shutdown) == 4, rendered
+    text = "[uwsgi]\nhttp-socket = :$(PORT)\nharakiri = 20\n" + "\n".join(shutdown) + "\n"
+    assert findings(tmp_path, text) == []
+    # The check's GRACEFUL stand-in, used by the other tests, is the same.
+    assert sorted(shutdown) == sorted(GRACEFUL.splitlines())
 
 
 def test_every_problem_of_a_bad_ini_is_named(tmp_path):
@@ -126,16 +139,28 @@ def test_other_sections_are_ignored(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "message", "body_part"),
     [
-        ("http-socket = :$(PORT)\n", r"has no \[uwsgi\] section"),
-        ("[uwsgi\nmaster = true\n", "does not parse"),
-        ("[uwsgi]\nmaster true\n", "does not parse"),
+        (
+            "http-socket = :$(PORT)\n",
+            r"has no \[uwsgi\] section",
+            "a line reading exactly:\n    [uwsgi]",
+        ),
+        (
+            "[uwsgi\nmaster = true\n",
+            "does not parse",
+            "uwsgi.ini, line 1: a section header must end with ']':\n    [uwsgi\n",
+        ),
+        (
+            "[uwsgi]\nmaster true\n",
+            "does not parse",
+            "uwsgi.ini, line 2: expected 'option = value':\n    master true\n",
+        ),
     ],
+    ids=["no-section", "unclosed-header", "no-equals"],
 )
-def test_files_uwsgi_cannot_use_are_errors(tmp_path, text, message):
+def test_files_uwsgi_cannot_use_are_errors(tmp_path, text, message, body_part):
     (tmp_path / "uwsgi.ini").write_text(text)
     with pytest.raises(errors.BuildError, match=message) as caught:
         parse(tmp_path / "uwsgi.ini", tmp_path)
-    if "parse" in message:
-        assert "line" in caught.value.body
+    assert body_part in caught.value.body
