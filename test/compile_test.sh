@@ -179,7 +179,8 @@ testSlugIsRelocatableAndSetsTheRuntimeEnvironment() {
 	# shellcheck disable=SC2016 # expanded by the dyno's shell
 	out=$(env -i HOME="${SLUG_DIR}" PATH=/usr/bin:/bin BP_UWSGI_CGROUP_ROOT="${cgroup}" bash -c '
 		cd "$HOME" && for f in .profile.d/*.sh; do . "$f"; done
-		echo "concurrency=${WEB_CONCURRENCY} unbuffered=${PYTHONUNBUFFERED} lang=${LANG}"
+		# As uWSGI will see them: exported to the processes the dyno starts.
+		echo "concurrency=$(printenv WEB_CONCURRENCY) unbuffered=$(printenv PYTHONUNBUFFERED) lang=$(printenv LANG)"
 		pip --version
 		python -c "import sys; print(\"prefix\", sys.prefix)"
 	' 2>&1)

@@ -196,6 +196,10 @@ testPrivateIndexFromConfigVarsReachesPipAndIsNeverPrinted() {
 	assertFileContains "pip fetched the wheel with the credentials" "GET /files/bp_private_greeting-1.0-py3-none-any.whl 200" "${OUTPUT_DIR}/index.log"
 	assertNotCaptured "s3cr3t-t0ken"
 	assertNotCaptured "${url}"
+	# The cached lock is there and pins the private package (else the grep
+	# below, which fails on a missing directory too, would prove nothing).
+	assertTrue "the cached lock pins the private package" \
+		"grep -rqs '^bp-private-greeting==1.0' '${TEST_SUITE_CACHE}/uwsgi-buildpack/lock/data'"
 	assertFalse "the lock holds no index URL" "grep -rqs s3cr3t-t0ken '${TEST_SUITE_CACHE}/uwsgi-buildpack/lock'"
 }
 
@@ -216,6 +220,9 @@ testEditableAppServesFromAMovedSlugAfterAWarmRebuild() {
 	use_fixture editable-app
 	compile_with_cache "${cache}"
 	assertBuilt
+	# pip's records of the editable install exist (the grep below would also
+	# "pass" on files that are not there) and still find the project.
+	assertTrue "editable install records" "ls $(site_packages "${BUILD_DIR}")/__editable__*greeting* >/dev/null 2>&1"
 	assertFalse "no build-dir path left in site-packages" \
 		"grep -rqsF '${BUILD_DIR}' $(site_packages "${BUILD_DIR}")/*.pth $(site_packages "${BUILD_DIR}")/__editable__*"
 	rm -rf "${BUILD_DIR}"

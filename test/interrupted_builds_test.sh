@@ -12,6 +12,7 @@ oneTimeSetUp() {
 	# Some tests run bin/compile with TEST_SUITE_CACHE themselves: seed it at setUp.
 	SEED_EVERY_TEST=yes
 	KILLS=0
+	PHASE_KILLS=0
 	# The builds' TMPDIR: what pip and the compilers leave when they are killed
 	# lands here, and the next build must clear it. Short, like /tmp (a deep
 	# one makes the build fall back to /tmp itself).
@@ -36,6 +37,11 @@ fresh_app() {
 # kill_build_at PYTHON PATTERN DELAY [EXTRA_REQUIREMENT]: start a build, wait
 # until its output shows PATTERN, wait DELAY seconds more, then SIGKILL every
 # process of the build. Then the same app must build with the same cache.
+#
+# A build that never prints PATTERN fails the test: the progress line was
+# renamed, and the kill would silently land somewhere else (or nowhere). A
+# kill landed when the build itself died of it (exit status 137); a fast warm
+# build can be over before the kill, which is only counted (see assertLanded).
 kill_build_at() {
 	fresh_app "$1" "${4:-}"
 	log="${OUTPUT_DIR}/killed.log"
@@ -47,23 +53,58 @@ kill_build_at() {
 		sleep 0.02
 		tries=$((tries + 1))
 	done
+	if ! grep -q -F -e "$2" "${log}"; then
+		kill -KILL "-${pid}" 2>/dev/null
+		wait "${pid}" 2>/dev/null
+		fail "the build never printed '$2' (build log: $(tail -n 15 "${log}" | tr '\n' '|'))"
+		return 1
+	fi
 	sleep "$3"
-	if kill -KILL "-${pid}" 2>/dev/null; then
+	kill -KILL "-${pid}" 2>/dev/null
+	wait "${pid}" 2>/dev/null
+	status=$?
+	if [ "${status}" -eq 137 ]; then
 		KILLS=$((KILLS + 1))
+		PHASE_KILLS=$((PHASE_KILLS + 1))
 		echo "killed at: '$2' + $3 s"
 	else
 		# Late moments of a fast warm build can be over before the kill lands
-		# on a busy machine; such a try does not count (see the last test).
-		echo "not killed (the build had ended) at: '$2' + $3 s"
+		# on a busy machine; such a try does not count.
+		echo "not killed (the build had ended with status ${status}) at: '$2' + $3 s"
 	fi
-	wait "${pid}" 2>/dev/null
 	then_build_succeeds "$1" "${4:-}"
+}
+
+# assertLanded PHASE: at least one kill of this test's phase hit a running build.
+assertLanded() {
+	assertTrue "kills that landed while ${1}: ${PHASE_KILLS} (at least 1 wanted)" "[ ${PHASE_KILLS} -ge 1 ]"
 }
 
 then_build_succeeds() {
 	fresh_app "$1" "${2:-}"
+	# What the killed build left decides what this one must say: a complete
+	# entry (its metadata is written last) is reused or discarded with a
+	# reason, never silently ignored; without one, everything is redone.
+	entries="${TEST_SUITE_CACHE}/uwsgi-buildpack"
+	python_cached=no uwsgi_cached=no
+	[ -f "${entries}/python/metadata.json" ] && python_cached=yes
+	[ -f "${entries}/uwsgi/metadata.json" ] && uwsgi_cached=yes
 	capture env TMPDIR="${BUILDS_TMP}" "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}"
 	assertBuilt
+	if [ "${python_cached}" = yes ]; then
+		assertTrue "a cached Python left by the killed build is reused or discarded with a reason" \
+			"grep -Eq '^       Python and installed packages: (reusing|discarding) cache \(.+\)\$' '${STD_OUT}'"
+	else
+		assertNotCaptured "no cached Python, nothing reused" "Python and installed packages: reusing cache"
+		assertCaptured "no cached Python: installed again" "Installing Python"
+	fi
+	if [ "${uwsgi_cached}" = yes ]; then
+		assertTrue "a cached uWSGI left by the killed build is reused or recompiled with a reason" \
+			"grep -Eq '^       uWSGI 2\.0\.31: (reusing cached binary|compiling) \(.+\)\$' '${STD_OUT}'"
+		assertNotCaptured "uWSGI 2.0.31: compiling (nothing cached yet)"
+	else
+		assertCaptured "no cached uWSGI: compiled again" "uWSGI 2.0.31: compiling (nothing cached yet)"
+	fi
 	assertEquals "temporary files left by the killed build and this one" "" "$(ls -A "${BUILDS_TMP}")"
 	assertEquals "uwsgi runs" "2.0.31" "$("${BUILD_DIR}/.heroku/python/bin/uwsgi" --version 2>&1)"
 	assertEquals "python runs" "ok" \
@@ -76,6 +117,7 @@ forget() {
 }
 
 testKilledWhileInstallingPython() {
+	PHASE_KILLS=0
 	kill_build_at 3.12 "-----> Python" 0
 	forget python
 	kill_build_at 3.12 "Installing Python" 0
@@ -85,18 +127,22 @@ testKilledWhileInstallingPython() {
 	kill_build_at 3.12 "Installing Python" 1
 	forget python
 	kill_build_at 3.12 "Installed Python" 0
+	assertLanded "installing Python"
 }
 
 testKilledWhileCompilingUwsgi() {
+	PHASE_KILLS=0
 	forget uwsgi
 	kill_build_at 3.12 "Compiling on" 2
 	forget uwsgi
 	kill_build_at 3.12 "Compiling on" 15
 	forget uwsgi
 	kill_build_at 3.12 "Compiled uWSGI" 0
+	assertLanded "compiling uWSGI"
 }
 
 testKilledDuringAWarmBuild() {
+	PHASE_KILLS=0
 	then_build_succeeds 3.12
 	kill_build_at 3.12 "-----> Python" 0.1
 	kill_build_at 3.12 "reusing cache" 0
@@ -110,15 +156,18 @@ testKilledDuringAWarmBuild() {
 	kill_build_at 3.12 "Locking requirements.txt with pip-compile" 0.5 "idna==3.3"
 	kill_build_at 3.12 "Looking in indexes" 0 "idna==3.2"
 	kill_build_at 3.12 "Looking in indexes" 0.2 "idna==3.1"
+	assertLanded "a warm build ran"
 }
 
 testKilledWhileThePythonCacheIsBeingReplaced() {
+	PHASE_KILLS=0
 	# A changed requirement makes the build save a new copy of the prefix.
 	kill_build_at 3.12 "-----> Configuring uWSGI" 0 "idna==3.6"
 	kill_build_at 3.12 "-----> Configuring uWSGI" 0.1 "idna==3.7"
 	kill_build_at 3.12 "-----> Configuring uWSGI" 0.2 "idna==3.8"
 	kill_build_at 3.12 "-----> Configuring uWSGI" 0.3 "idna==3.9"
 	kill_build_at 3.12 "Successfully installed idna" 0 "idna==3.10"
+	assertLanded "the Python cache was being replaced"
 }
 
 # Runs last (shunit2 runs tests in file order): the kills that landed.
