@@ -82,6 +82,50 @@ testUwsgiModuleAtBuildTimeIsTheDefault() {
 	assertServes "Hello from service.server" /
 }
 
+# Clients streaming an upload send Transfer-Encoding: chunked and no
+# Content-Length; uWSGI's http-socket alone hands the app an empty body.
+testChunkedUploadsReachTheAppWhole() {
+	build_fixture flask-app
+	move_slug
+	head -c 1048576 /dev/urandom >"${OUTPUT_DIR}/1mb"
+	head -c 20971520 /dev/urandom >"${OUTPUT_DIR}/20mb"
+	head -c 5242880 /dev/urandom >"${OUTPUT_DIR}/5mb"
+	with_dyno '
+		post() { curl -fsS --max-time 60 --data-binary "@$OUT/$1" "${@:2}" http://127.0.0.1:5000/sha256; }
+		post 1mb -H "Transfer-Encoding: chunked" >"$OUT/1mb.answer" &&
+		post 20mb -H "Transfer-Encoding: chunked" >"$OUT/20mb.answer" &&
+		post 5mb >"$OUT/5mb.answer"'
+	assertEquals "requests succeeded" 0 $?
+	for size in 1mb 20mb 5mb; do
+		sent="$(sha256sum "${OUTPUT_DIR}/${size}" | cut -d" " -f1) $(wc -c <"${OUTPUT_DIR}/${size}")"
+		assertEquals "${size}: what the app received" "${sent}" "$(cat "${OUTPUT_DIR}/${size}.answer")"
+	done
+	assertFileContains "de-chunked, up to 100 MB" "${DYNO_LOG}"
+}
+
+testChunkedUploadOverTheLimitOrMalformedIsRefusedWithoutTheApp() {
+	build_fixture flask-app
+	move_slug
+	head -c 3145728 /dev/urandom >"${OUTPUT_DIR}/3mb"
+	with_dyno '
+		curl -sS --max-time 30 -o /dev/null -w "%{http_code}" -H "Transfer-Encoding: chunked" \
+			--data-binary "@$OUT/3mb" http://127.0.0.1:5000/sha256 >"$OUT/over"
+		# A chunk-size line that is not hexadecimal.
+		exec 3<>/dev/tcp/127.0.0.1/5000
+		printf "POST /sha256 HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked\r\n\r\n5!\r\nhello\r\n0\r\n\r\n" >&3
+		timeout 10 head -n 1 <&3 >"$OUT/malformed"
+		exec 3<&-
+		# Under the limit, the same dyno calls the app.
+		head -c 1048576 "$OUT/3mb" | curl -fsS -o /dev/null -H "Transfer-Encoding: chunked" \
+			--data-binary @- http://127.0.0.1:5000/sha256' CHUNKED_BODY_LIMIT_MB=2
+	assertEquals "a body under the limit is served" 0 $?
+	assertEquals "over the limit" "413" "$(cat "${OUTPUT_DIR}/over")"
+	assertFileContains "malformed" "HTTP/1.1 400 Bad Request" "${OUTPUT_DIR}/malformed"
+	assertFileContains "de-chunked, up to 2 MB" "${DYNO_LOG}"
+	assertEquals "the app ran for the body under the limit only" \
+		"upload received: 1048576 bytes" "$(grep "upload received" "${DYNO_LOG}")"
+}
+
 testHarakiriCutsALongRequestAndTheWorkerComesBack() {
 	build_fixture flask-app
 	assertCaptured "heroku config:set UWSGI_HARAKIRI=25"

@@ -15,6 +15,8 @@ import os
 import shlex
 from pathlib import Path
 
+from .uwsgi_config import DEFAULT_BODY_LIMIT_MB
+
 PROFILE_NAME = "uwsgi-python.sh"
 
 # Sizing, computed at every dyno start from the dyno itself (config vars win):
@@ -84,6 +86,12 @@ bp_uwsgi_size() {
 bp_uwsgi_size
 unset -f bp_uwsgi_size
 
+# Chunked request bodies larger than this are answered 413 (default uwsgi.ini).
+case "${CHUNKED_BODY_LIMIT_MB:-}" in
+  ''|*[!0-9]*|0) export BP_UWSGI_BODY_LIMIT=$((@BODY_LIMIT_MB@ * 1048576)) ;;
+  *) export BP_UWSGI_BODY_LIMIT=$((CHUNKED_BODY_LIMIT_MB * 1048576)) ;;
+esac
+
 # UWSGI_STATS=1: the stats server, on loopback only (reach it with heroku ps:exec).
 case "${UWSGI_STATS:-}" in
   1|true|yes|on) export BP_UWSGI_STATS="127.0.0.1:1717" ;;
@@ -104,6 +112,7 @@ def write_profile_d(build_dir: Path) -> Path:
     directory.mkdir(exist_ok=True)
     path = directory / PROFILE_NAME
     text = _PROFILE.replace("@WORKER_MB@", str(WORKER_MB)).replace("@THREADS@", str(THREADS))
+    text = text.replace("@BODY_LIMIT_MB@", str(DEFAULT_BODY_LIMIT_MB))
     path.write_text(text, encoding="utf-8")
     os.chmod(path, 0o644)
     return path
