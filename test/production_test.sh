@@ -64,11 +64,57 @@ testFlaskAppStaticFilesAreServedByUwsgiNotTheApp() {
 	assertFileContains "precompressed .gz used" "Content-Encoding: gzip" "${OUTPUT_DIR}/gz-headers"
 }
 
-testPlainWsgiAppAndUwsgiModuleForAModuleTheDetectorWouldNotPick() {
-	build_fixture module-app
-	assertCaptured "No WSGI app found"
+# An app with Python files of its own and nothing the build can serve fails,
+# rather than ship werkzeug's demo page (which lists the app's paths and
+# packages) to production.
+testAppWithPythonFilesAndNoEntryPointFailsTheBuild() {
+	use_fixture module-app
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError 1 " !     Error: No WSGI app found in your code."
+	assertCaptured " !         heroku config:set UWSGI_MODULE=myapp.wsgi:application"
+	assertCaptured " !       5. a top-level module or package binding \`app\` or \`application\`"
+	assertNotCaptured "Traceback"
+	assertNotCaptured "werkzeug"
+}
+
+# Common layouts, each with no UWSGI_MODULE, no uwsgi.ini and no Procfile.
+testFlaskFactoryPackageIsServed() {
+	build_fixture flask-factory-app
+	assertCaptured "Wrote a default uwsgi.ini serving flaskr:create_app() (flaskr/__init__.py defines the factory \`create_app\`)"
 	move_slug
-	assertServes "Hello from service.server" / UWSGI_MODULE=service.server:api
+	assertServes "Hello from the flaskr factory (default)" /
+}
+
+testFlaskAppConfigVarWithAFactoryCall() {
+	use_fixture flask-factory-app
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	echo "flaskr:create_app('production')" >"${ENV_DIR}/FLASK_APP"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "serving flaskr:create_app('production') (the FLASK_APP config var: flaskr:create_app('production'))"
+	move_slug
+	assertServes "Hello from the flaskr factory (production)" /
+}
+
+testFlaskAppInFlaskenvNamingAnotherModule() {
+	build_fixture flaskenv-app
+	assertCaptured "serving microblog:app (FLASK_APP=microblog.py in .flaskenv, which defines \`app\`)"
+	move_slug
+	assertServes "Hello from microblog.py" /
+}
+
+testDjangoProjectFoundFromManagePyAlone() {
+	build_fixture django-settings-app
+	assertCaptured "serving server.wsgi:application (Django project: manage.py sets DJANGO_SETTINGS_MODULE=conf.settings, whose WSGI_APPLICATION is server.wsgi.application)"
+	move_slug
+	assertServes "Hello from Django with conf.settings" /
+}
+
+testFalconAppInADifferentlyNamedModule() {
+	build_fixture falcon-app
+	assertCaptured "serving things_api:app (things_api.py defines \`app = App(...)\`)"
+	move_slug
+	assertServes "Hello from Falcon in things_api.py" /
 }
 
 testUwsgiModuleAtBuildTimeIsTheDefault() {

@@ -328,7 +328,9 @@ class Build:
         """
         tools: dict[str, Path | None] = {"uwsgi": None}
         if not (self.build_dir / "uwsgi.ini").is_file():
-            entry = entrypoint.find(self.build_dir, config.get("UWSGI_MODULE", "").strip() or None)
+            entry = entrypoint.find(
+                self.build_dir, config.get("UWSGI_MODULE", "").strip() or None, config
+            )
             if entry.is_fallback:
                 tools["werkzeug"] = self.vendor_dir / "werkzeug.txt"
         if _truthy(config.get("UWSGI_STATS", "")):
@@ -587,7 +589,9 @@ class Build:
             output.detail("UWSGI_STATS is set: uwsgitop is installed (run it with heroku ps:exec)")
 
     def _write_default_ini(self, config: dict[str, str], minor: str, env: dict[str, str]) -> None:
-        entry = entrypoint.find(self.build_dir, config.get("UWSGI_MODULE", "").strip() or None)
+        entry = entrypoint.find(
+            self.build_dir, config.get("UWSGI_MODULE", "").strip() or None, config
+        )
         if entry.is_fallback:
             output.warning(*errors.fallback_app_warning())
         statics = static_files.find(self.build_dir)

@@ -88,7 +88,7 @@ endif =
 # http-socket alone would hand the app an empty body. Bodies over
 # CHUNKED_BODY_LIMIT_MB (default 100) are answered 413 without calling the app;
 # a single chunk may be as large as the whole body.
-module = uwsgi_buildpack_wsgi:application
+{app_env}module = uwsgi_buildpack_wsgi:application
 if-env = BP_UWSGI_BODY_LIMIT
 chunked-input-limit = %(_)
 endif =
@@ -175,7 +175,13 @@ def render_default_ini(entry: EntryPoint, statics: list[StaticMapping]) -> str:
         if statics
         else "if-env = UWSGI_STATIC_MAP\noffload-threads = 1\nendif ="
     )
+    app_env = "".join(
+        f"# Found in the app's source; a config var of the same name wins.\n"
+        f"if-not-env = {name}\nenv = {name}={value}\nendif =\n"
+        for name, value in sorted(entry.env.items())
+    )
     return _INI.format(
+        app_env=app_env,
         offload=offload,
         module=entry.module,
         reason=entry.reason[:1].upper() + entry.reason[1:],
