@@ -239,7 +239,8 @@ testSizingComesFromTheDynoCgroupAndIsPrintedAtBoot() {
 	mkdir -p "${cgroup}/memory"
 	echo 536870912 >"${cgroup}/memory.max"
 	with_dyno 'true' BP_UWSGI_CGROUP_ROOT="${cgroup}"
-	assertFileContains "uwsgi-buildpack: 512 MB memory (cgroup v2), $(nproc) CPUs -> 2 processes x 4 threads, a worker reloads above 192 MB RSS" "${DYNO_LOG}"
+	assertFileContains "uwsgi-buildpack: 512 MB memory (cgroup v2), $(nproc) CPUs -> 2 processes x 4 threads, a worker reloads above 192 MB RSS, listen backlog 2048" "${DYNO_LOG}"
+	assertFileContains "your server socket listen backlog is limited to 2048 connections" "${DYNO_LOG}"
 	# The memory check after each request shows in the request log (memory-report's purpose).
 	assertTrue "request log shows the worker's memory: $(grep 'GET / ' "${DYNO_LOG}" | head -n 1)" \
 		"grep -Eq 'request_id=- rss=[1-9][0-9]*MB' '${DYNO_LOG}'"
@@ -252,6 +253,20 @@ testSizingComesFromTheDynoCgroupAndIsPrintedAtBoot() {
 	assertFileContains "x 2 threads" "${DYNO_LOG}"
 	with_dyno 'true' BP_UWSGI_CGROUP_ROOT="${cgroup}" WEB_CONCURRENCY=3
 	assertFileContains "-> 3 processes x 4 threads, a worker reloads above 256 MB RSS" "${DYNO_LOG}"
+}
+
+# uWSGI refuses to start when `listen` exceeds net.core.somaxconn, which is
+# per network namespace and only known on the dyno. A file sourced before the
+# buildpack's own .profile.d script lowers it in the dyno's private namespace.
+testListenBacklogIsCappedAtTheKernelsSomaxconn() {
+	build_fixture wsgi-app
+	move_slug
+	echo 'echo 64 >/proc/sys/net/core/somaxconn' >"${SLUG_DIR}/.profile.d/000-lower-somaxconn.sh"
+	with_dyno 'cat /proc/sys/net/core/somaxconn >"$OUT/somaxconn"'
+	assertEquals "the dyno booted and answered" 0 $?
+	assertEquals "somaxconn in the dyno's namespace" 64 "$(cat "${OUTPUT_DIR}/somaxconn")"
+	assertFileContains "listen backlog 64, capped at net.core.somaxconn" "${DYNO_LOG}"
+	assertFileContains "your server socket listen backlog is limited to 64 connections" "${DYNO_LOG}"
 }
 
 testRequestLogOnStdoutHasClientAddressAndRequestId() {

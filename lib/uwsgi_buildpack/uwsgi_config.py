@@ -62,6 +62,13 @@ endif =
 if-env = BP_UWSGI_THREADS
 threads = %(_)
 endif =
+# Connections waiting while all workers are busy: 2048 (gunicorn's default,
+# or UWSGI_LISTEN), capped at the kernel's net.core.somaxconn read at boot, as
+# uWSGI refuses to start above it. uWSGI's own default, 100, drops requests
+# when a router opens a few hundred connections at once.
+if-env = BP_UWSGI_LISTEN
+listen = %(_)
+endif =
 # A worker growing past its share of the dyno's memory is replaced after its
 # current request: a slow leak ends in a clean restart, not R14 swapping.
 # Checking it reads the worker's memory after every request, so the request
