@@ -28,7 +28,7 @@ build_fixture() {
 testDjangoProjectIsServedWithItsStaticFiles() {
 	build_fixture django-app
 	assertCaptured "Collecting Django static files"
-	assertCaptured "Wrote a default uwsgi.ini serving mysite.wsgi:application (Django project \`mysite\`"
+	assertCaptured "Wrote a default uwsgi.ini serving mysite.wsgi:application (Django project: manage.py sets DJANGO_SETTINGS_MODULE=mysite.settings, whose WSGI_APPLICATION is mysite.wsgi.application)"
 	assertCaptured "Static files: /static/ served by uWSGI from staticfiles/ (Django STATIC_ROOT of mysite/settings.py)"
 	assertTrue "collected into the slug" "[ -f '${BUILD_DIR}/staticfiles/django-site.css' ]"
 	move_slug
@@ -106,8 +106,10 @@ testFlaskAppInFlaskenvNamingAnotherModule() {
 testDjangoProjectFoundFromManagePyAlone() {
 	build_fixture django-settings-app
 	assertCaptured "serving server.wsgi:application (Django project: manage.py sets DJANGO_SETTINGS_MODULE=conf.settings, whose WSGI_APPLICATION is server.wsgi.application)"
+	assertCaptured "Static files: /static/ served by uWSGI from staticfiles/ (Django STATIC_ROOT of conf/settings.py)"
 	move_slug
 	assertServes "Hello from Django with conf.settings" /
+	assertServes "color: navy" /static/site.css
 }
 
 testFalconAppInADifferentlyNamedModule() {

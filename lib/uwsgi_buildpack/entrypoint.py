@@ -308,6 +308,21 @@ def _django_from_manage_py(build_dir: Path, notes: list[str]) -> EntryPoint | No
     )
 
 
+def django_settings_files(build_dir: Path) -> list[Path]:
+    """The Django settings modules of the app: manage.py's first, then `<project>/settings.py`."""
+    found: list[Path] = []
+    tree = _parse(build_dir / "manage.py")
+    settings = _string_setdefault(tree, "DJANGO_SETTINGS_MODULE") if tree else None
+    path = _module_file(build_dir, settings) if settings else None
+    if path:
+        found.append(path)
+    for project in django_projects(build_dir):
+        path = build_dir / project / "settings.py"
+        if path.is_file() and path not in found:
+            found.append(path)
+    return found
+
+
 def django_projects(build_dir: Path) -> list[str]:
     """Top-level packages that look like a Django project (settings + wsgi.py)."""
     if not (build_dir / "manage.py").is_file():
