@@ -89,13 +89,13 @@ endif =
 if-not-env = UWSGI_MODULE
 env = BP_UWSGI_APP={module}
 endif =
-# uWSGI serves the app above through a small wrapper of the buildpack's, which
+{app_env}# uWSGI serves the app above through a small wrapper of the buildpack's, which
 # gives the app chunked request bodies (Transfer-Encoding: chunked, sent by
 # clients streaming an upload) de-chunked, with a Content-Length. uWSGI's
 # http-socket alone would hand the app an empty body. Bodies over
 # CHUNKED_BODY_LIMIT_MB (default 100) are answered 413 without calling the app;
 # a single chunk may be as large as the whole body.
-{app_env}module = uwsgi_buildpack_wsgi:application
+module = uwsgi_buildpack_wsgi:application
 if-env = BP_UWSGI_BODY_LIMIT
 chunked-input-limit = %(_)
 endif =
