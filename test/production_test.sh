@@ -28,7 +28,7 @@ build_fixture() {
 testDjangoProjectIsServedWithItsStaticFiles() {
 	build_fixture django-app
 	assertCaptured "Collecting Django static files"
-	assertCaptured "Wrote a default uwsgi.ini serving mysite.wsgi:application (Django project \`mysite\`"
+	assertCaptured "Wrote a default uwsgi.ini serving mysite.wsgi:application (Django project: manage.py sets DJANGO_SETTINGS_MODULE=mysite.settings, whose WSGI_APPLICATION is mysite.wsgi.application)"
 	assertCaptured "Static files: /static/ served by uWSGI from staticfiles/ (Django STATIC_ROOT of mysite/settings.py)"
 	assertTrue "collected into the slug" "[ -f '${BUILD_DIR}/staticfiles/django-site.css' ]"
 	move_slug
@@ -64,11 +64,59 @@ testFlaskAppStaticFilesAreServedByUwsgiNotTheApp() {
 	assertFileContains "precompressed .gz used" "Content-Encoding: gzip" "${OUTPUT_DIR}/gz-headers"
 }
 
-testPlainWsgiAppAndUwsgiModuleForAModuleTheDetectorWouldNotPick() {
-	build_fixture module-app
-	assertCaptured "No WSGI app found"
+# An app with Python files of its own and nothing the build can serve fails,
+# rather than ship werkzeug's demo page (which lists the app's paths and
+# packages) to production.
+testAppWithPythonFilesAndNoEntryPointFailsTheBuild() {
+	use_fixture module-app
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError 1 " !     Error: No WSGI app found in your code."
+	assertCaptured " !         heroku config:set UWSGI_MODULE=myapp.wsgi:application"
+	assertCaptured " !       5. a top-level module or package binding \`app\` or \`application\`"
+	assertNotCaptured "Traceback"
+	assertNotCaptured "werkzeug"
+}
+
+# Common layouts, each with no UWSGI_MODULE, no uwsgi.ini and no Procfile.
+testFlaskFactoryPackageIsServed() {
+	build_fixture flask-factory-app
+	assertCaptured "Wrote a default uwsgi.ini serving flaskr:create_app() (flaskr/__init__.py defines the factory \`create_app\`)"
 	move_slug
-	assertServes "Hello from service.server" / UWSGI_MODULE=service.server:api
+	assertServes "Hello from the flaskr factory (default)" /
+}
+
+testFlaskAppConfigVarWithAFactoryCall() {
+	use_fixture flask-factory-app
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	echo "flaskr:create_app('production')" >"${ENV_DIR}/FLASK_APP"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "serving flaskr:create_app('production') (the FLASK_APP config var: flaskr:create_app('production'))"
+	move_slug
+	assertServes "Hello from the flaskr factory (production)" /
+}
+
+testFlaskAppInFlaskenvNamingAnotherModule() {
+	build_fixture flaskenv-app
+	assertCaptured "serving microblog:app (FLASK_APP=microblog.py in .flaskenv, which defines \`app\`)"
+	move_slug
+	assertServes "Hello from microblog.py" /
+}
+
+testDjangoProjectFoundFromManagePyAlone() {
+	build_fixture django-settings-app
+	assertCaptured "serving server.wsgi:application (Django project: manage.py sets DJANGO_SETTINGS_MODULE=conf.settings, whose WSGI_APPLICATION is server.wsgi.application)"
+	assertCaptured "Static files: /static/ served by uWSGI from staticfiles/ (Django STATIC_ROOT of conf/settings.py)"
+	move_slug
+	assertServes "Hello from Django with conf.settings" /
+	assertServes "color: navy" /static/site.css
+}
+
+testFalconAppInADifferentlyNamedModule() {
+	build_fixture falcon-app
+	assertCaptured "serving things_api:app (things_api.py defines \`app = App(...)\`)"
+	move_slug
+	assertServes "Hello from Falcon in things_api.py" /
 }
 
 testUwsgiModuleAtBuildTimeIsTheDefault() {
@@ -80,6 +128,50 @@ testUwsgiModuleAtBuildTimeIsTheDefault() {
 	assertNotCaptured "No WSGI app found"
 	move_slug
 	assertServes "Hello from service.server" /
+}
+
+# Clients streaming an upload send Transfer-Encoding: chunked and no
+# Content-Length; uWSGI's http-socket alone hands the app an empty body.
+testChunkedUploadsReachTheAppWhole() {
+	build_fixture flask-app
+	move_slug
+	head -c 1048576 /dev/urandom >"${OUTPUT_DIR}/1mb"
+	head -c 20971520 /dev/urandom >"${OUTPUT_DIR}/20mb"
+	head -c 5242880 /dev/urandom >"${OUTPUT_DIR}/5mb"
+	with_dyno '
+		post() { curl -fsS --max-time 60 --data-binary "@$OUT/$1" "${@:2}" http://127.0.0.1:5000/sha256; }
+		post 1mb -H "Transfer-Encoding: chunked" >"$OUT/1mb.answer" &&
+		post 20mb -H "Transfer-Encoding: chunked" >"$OUT/20mb.answer" &&
+		post 5mb >"$OUT/5mb.answer"'
+	assertEquals "requests succeeded" 0 $?
+	for size in 1mb 20mb 5mb; do
+		sent="$(sha256sum "${OUTPUT_DIR}/${size}" | cut -d" " -f1) $(wc -c <"${OUTPUT_DIR}/${size}")"
+		assertEquals "${size}: what the app received" "${sent}" "$(cat "${OUTPUT_DIR}/${size}.answer")"
+	done
+	assertFileContains "de-chunked, up to 100 MB" "${DYNO_LOG}"
+}
+
+testChunkedUploadOverTheLimitOrMalformedIsRefusedWithoutTheApp() {
+	build_fixture flask-app
+	move_slug
+	head -c 3145728 /dev/urandom >"${OUTPUT_DIR}/3mb"
+	with_dyno '
+		curl -sS --max-time 30 -o /dev/null -w "%{http_code}" -H "Transfer-Encoding: chunked" \
+			--data-binary "@$OUT/3mb" http://127.0.0.1:5000/sha256 >"$OUT/over"
+		# A chunk-size line that is not hexadecimal.
+		exec 3<>/dev/tcp/127.0.0.1/5000
+		printf "POST /sha256 HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked\r\n\r\n5!\r\nhello\r\n0\r\n\r\n" >&3
+		timeout 10 head -n 1 <&3 >"$OUT/malformed"
+		exec 3<&-
+		# Under the limit, the same dyno calls the app.
+		head -c 1048576 "$OUT/3mb" | curl -fsS -o /dev/null -H "Transfer-Encoding: chunked" \
+			--data-binary @- http://127.0.0.1:5000/sha256' CHUNKED_BODY_LIMIT_MB=2
+	assertEquals "a body under the limit is served" 0 $?
+	assertEquals "over the limit" "413" "$(cat "${OUTPUT_DIR}/over")"
+	assertFileContains "malformed" "HTTP/1.1 400 Bad Request" "${OUTPUT_DIR}/malformed"
+	assertFileContains "de-chunked, up to 2 MB" "${DYNO_LOG}"
+	assertEquals "the app ran for the body under the limit only" \
+		"upload received: 1048576 bytes" "$(grep "upload received" "${DYNO_LOG}")"
 }
 
 testHarakiriCutsALongRequestAndTheWorkerComesBack() {
@@ -173,7 +265,8 @@ testSizingComesFromTheDynoCgroupAndIsPrintedAtBoot() {
 	mkdir -p "${cgroup}/memory"
 	echo 536870912 >"${cgroup}/memory.max"
 	with_dyno 'true' BP_UWSGI_CGROUP_ROOT="${cgroup}"
-	assertFileContains "uwsgi-buildpack: 512 MB memory (cgroup v2), $(nproc) CPUs -> 2 processes x 4 threads, a worker reloads above 192 MB RSS" "${DYNO_LOG}"
+	assertFileContains "uwsgi-buildpack: 512 MB memory (cgroup v2), $(nproc) CPUs -> 2 processes x 4 threads, a worker reloads above 192 MB RSS, listen backlog 2048" "${DYNO_LOG}"
+	assertFileContains "your server socket listen backlog is limited to 2048 connections" "${DYNO_LOG}"
 	# The memory check after each request shows in the request log (memory-report's purpose).
 	assertTrue "request log shows the worker's memory: $(grep 'GET / ' "${DYNO_LOG}" | head -n 1)" \
 		"grep -Eq 'request_id=- rss=[1-9][0-9]*MB' '${DYNO_LOG}'"
@@ -186,6 +279,20 @@ testSizingComesFromTheDynoCgroupAndIsPrintedAtBoot() {
 	assertFileContains "x 2 threads" "${DYNO_LOG}"
 	with_dyno 'true' BP_UWSGI_CGROUP_ROOT="${cgroup}" WEB_CONCURRENCY=3
 	assertFileContains "-> 3 processes x 4 threads, a worker reloads above 256 MB RSS" "${DYNO_LOG}"
+}
+
+# uWSGI refuses to start when `listen` exceeds net.core.somaxconn, which is
+# per network namespace and only known on the dyno. A file sourced before the
+# buildpack's own .profile.d script lowers it in the dyno's private namespace.
+testListenBacklogIsCappedAtTheKernelsSomaxconn() {
+	build_fixture wsgi-app
+	move_slug
+	echo 'echo 64 >/proc/sys/net/core/somaxconn' >"${SLUG_DIR}/.profile.d/000-lower-somaxconn.sh"
+	with_dyno 'cat /proc/sys/net/core/somaxconn >"$OUT/somaxconn"'
+	assertEquals "the dyno booted and answered" 0 $?
+	assertEquals "somaxconn in the dyno's namespace" 64 "$(cat "${OUTPUT_DIR}/somaxconn")"
+	assertFileContains "listen backlog 64, capped at net.core.somaxconn" "${DYNO_LOG}"
+	assertFileContains "your server socket listen backlog is limited to 64 connections" "${DYNO_LOG}"
 }
 
 testRequestLogOnStdoutHasClientAddressAndRequestId() {

@@ -15,6 +15,8 @@ import os
 import shlex
 from pathlib import Path
 
+from .uwsgi_config import DEFAULT_BODY_LIMIT_MB
+
 PROFILE_NAME = "uwsgi-python.sh"
 
 # Sizing, computed at every dyno start from the dyno itself (config vars win):
@@ -77,12 +79,38 @@ bp_uwsgi_size() {
     rss=$((mem_mb * 3 / 4 / WEB_CONCURRENCY))
     export BP_UWSGI_RELOAD_ON_RSS="$rss"
   fi
+  # The listen backlog: connections the kernel accepts on the dyno's behalf
+  # while every worker is busy. A dyno can see several hundred new connections
+  # at once (each router allows 50 in-flight requests per dyno, and routers do
+  # not coordinate); uWSGI's default of 100 leaves the rest to SYN retries
+  # (seconds each) or resets, and a router that cannot connect within 5 s
+  # quarantines the dyno. gunicorn, the official buildpack's server, asks for
+  # 2048. uWSGI refuses to start when listen exceeds net.core.somaxconn, whose
+  # value on a dyno is only known here, at boot.
+  local want="${UWSGI_LISTEN:-@LISTEN@}" somaxconn listen listen_note=""
+  case "$want" in ''|*[!0-9]*|0) want=@LISTEN@ ;; esac
+  somaxconn=$(cat /proc/sys/net/core/somaxconn 2>/dev/null)
+  listen="$want"
+  case "$somaxconn" in
+    ''|*[!0-9]*|0) ;;
+    *) if [ "$want" -gt "$somaxconn" ]; then
+         listen="$somaxconn" listen_note=", capped at net.core.somaxconn"
+       fi ;;
+  esac
+  export BP_UWSGI_LISTEN="$listen"
   BP_UWSGI_SIZING="uwsgi-buildpack: ${mem_mb:-unknown} MB memory (${source:-unknown}), ${cpus} CPUs"
   BP_UWSGI_SIZING="$BP_UWSGI_SIZING -> ${WEB_CONCURRENCY} processes x ${threads} threads"
-  export BP_UWSGI_SIZING="$BP_UWSGI_SIZING${rss:+, a worker reloads above ${rss} MB RSS}"
+  BP_UWSGI_SIZING="$BP_UWSGI_SIZING${rss:+, a worker reloads above ${rss} MB RSS}"
+  export BP_UWSGI_SIZING="$BP_UWSGI_SIZING, listen backlog ${listen}${listen_note}"
 }
 bp_uwsgi_size
 unset -f bp_uwsgi_size
+
+# Chunked request bodies larger than this are answered 413 (default uwsgi.ini).
+case "${CHUNKED_BODY_LIMIT_MB:-}" in
+  ''|*[!0-9]*|0) export BP_UWSGI_BODY_LIMIT=$((@BODY_LIMIT_MB@ * 1048576)) ;;
+  *) export BP_UWSGI_BODY_LIMIT=$((CHUNKED_BODY_LIMIT_MB * 1048576)) ;;
+esac
 
 # UWSGI_STATS, decided at build time (stats.py): the stats server, on loopback
 # only (reach it with heroku ps:exec).
@@ -93,6 +121,8 @@ unset UWSGI_STATS
 # Measured, see test/tools/benchmark-workers and the README.
 WORKER_MB = 256
 THREADS = 4
+# gunicorn's default backlog; see the comment in the profile. UWSGI_LISTEN overrides.
+LISTEN_BACKLOG = 2048
 
 
 def write_profile_d(build_dir: Path, stats_address: str | None = None) -> Path:
@@ -110,6 +140,8 @@ def write_profile_d(build_dir: Path, stats_address: str | None = None) -> Path:
     )
     text = _PROFILE.replace("@WORKER_MB@", str(WORKER_MB)).replace("@THREADS@", str(THREADS))
     text = text.replace("@STATS@", stats)
+    text = text.replace("@BODY_LIMIT_MB@", str(DEFAULT_BODY_LIMIT_MB))
+    text = text.replace("@LISTEN@", str(LISTEN_BACKLOG))
     path.write_text(text, encoding="utf-8")
     os.chmod(path, 0o644)
     return path

@@ -19,7 +19,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from .entrypoint import ROOT_CANDIDATES, django_projects
+from .entrypoint import ROOT_CANDIDATES, django_settings_files
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,7 @@ def _path_value(node: ast.expr) -> str | None:
 
 def _django(build_dir: Path) -> list[StaticMapping]:
     mappings = []
-    for project in django_projects(build_dir):
-        settings = build_dir / project / "settings.py"
-        if not settings.is_file():
-            continue
+    for settings in django_settings_files(build_dir):
         values = _assignments(settings)
         url_node, root_node = values.get("STATIC_URL"), values.get("STATIC_ROOT")
         if url_node is None or root_node is None:
@@ -94,8 +91,9 @@ def _django(build_dir: Path) -> list[StaticMapping]:
             continue
         relative = str(directory.relative_to(build_dir.resolve()))
         mappings.append(
-            StaticMapping(url, relative, f"Django STATIC_ROOT of {project}/settings.py")
+            StaticMapping(url, relative, f"Django STATIC_ROOT of {settings.relative_to(build_dir)}")
         )
+        break  # the settings module the app runs with, not every one found
     return mappings
 
 

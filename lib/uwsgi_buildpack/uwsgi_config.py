@@ -21,6 +21,12 @@ from .static_files import StaticMapping
 
 PROCFILE_WEB = "uwsgi uwsgi.ini"
 
+# The default ini's WSGI wrapper (dyno_wsgi.py), copied into the slug here.
+WRAPPER_DIR = ".heroku/uwsgi-buildpack"
+WRAPPER_MODULE = "uwsgi_buildpack_wsgi"
+# Chunked request bodies above this are refused (CHUNKED_BODY_LIMIT_MB).
+DEFAULT_BODY_LIMIT_MB = 100
+
 _INI = """\
 # Written by the uWSGI buildpack because the app has no uwsgi.ini of its own.
 # Commit a uwsgi.ini to take over; start from this one if you like.
@@ -56,6 +62,13 @@ endif =
 if-env = BP_UWSGI_THREADS
 threads = %(_)
 endif =
+# Connections waiting while all workers are busy: 2048 (gunicorn's default,
+# or UWSGI_LISTEN), capped at the kernel's net.core.somaxconn read at boot, as
+# uWSGI refuses to start above it. uWSGI's own default, 100, drops requests
+# when a router opens a few hundred connections at once.
+if-env = BP_UWSGI_LISTEN
+listen = %(_)
+endif =
 # A worker growing past its share of the dyno's memory is replaced after its
 # current request: a slow leak ends in a clean restart, not R14 swapping.
 # Checking it reads the worker's memory after every request, so the request
@@ -71,15 +84,29 @@ enable-threads = true
 # The WSGI app. {reason}.
 # Setting the UWSGI_MODULE config var (module:callable) overrides it at boot.
 if-env = UWSGI_MODULE
-module = %(_)
+env = BP_UWSGI_APP=%(_)
 endif =
 if-not-env = UWSGI_MODULE
-module = {module}
+env = BP_UWSGI_APP={module}
+endif =
+{app_env}# uWSGI serves the app above through a small wrapper of the buildpack's, which
+# gives the app chunked request bodies (Transfer-Encoding: chunked, sent by
+# clients streaming an upload) de-chunked, with a Content-Length. uWSGI's
+# http-socket alone would hand the app an empty body. Bodies over
+# CHUNKED_BODY_LIMIT_MB (default 100) are answered 413 without calling the app;
+# a single chunk may be as large as the whole body.
+module = uwsgi_buildpack_wsgi:application
+if-env = BP_UWSGI_BODY_LIMIT
+chunked-input-limit = %(_)
+endif =
+if-not-env = BP_UWSGI_BODY_LIMIT
+chunked-input-limit = {body_limit}
 endif =
 # Run from the app's directory wherever the slug is unpacked (%d is the
 # directory of this file), and import the app from there.
 chdir = %d
 pythonpath = %d
+pythonpath = %d/{wrapper_dir}
 # Refuse to start without a working app: a crash at boot beats a dyno that
 # answers every request with "Internal Server Error".
 need-app = true
@@ -155,19 +182,31 @@ def render_default_ini(entry: EntryPoint, statics: list[StaticMapping]) -> str:
         if statics
         else "if-env = UWSGI_STATIC_MAP\noffload-threads = 1\nendif ="
     )
+    app_env = "".join(
+        f"# Found in the app's source; a config var of the same name wins.\n"
+        f"if-not-env = {name}\nenv = {name}={value}\nendif =\n"
+        for name, value in sorted(entry.env.items())
+    )
     return _INI.format(
+        app_env=app_env,
         offload=offload,
         module=entry.module,
         reason=entry.reason[:1].upper() + entry.reason[1:],
         shutdown=_SHUTDOWN,
         log_format=_LOG_FORMAT,
         static=static,
+        body_limit=DEFAULT_BODY_LIMIT_MB * 1024 * 1024,
+        wrapper_dir=WRAPPER_DIR,
     )
 
 
 def write_default_ini(build_dir: Path, entry: EntryPoint, statics: list[StaticMapping]) -> Path:
     """Write `uwsgi.ini` into the app (the caller checked there is none)."""
     path = build_dir / "uwsgi.ini"
+    wrapper_dir = build_dir / WRAPPER_DIR
+    wrapper_dir.mkdir(parents=True, exist_ok=True)
+    wrapper = Path(__file__).with_name("dyno_wsgi.py").read_text(encoding="utf-8")
+    _write_private(wrapper_dir / f"{WRAPPER_MODULE}.py", wrapper)
     _write_private(path, render_default_ini(entry, statics))
     return path
 

@@ -45,5 +45,5 @@ def inspect(ctx: BuildContext) -> App:
     entry = None
     if not (ctx.build_dir / "uwsgi.ini").is_file():
         configured = ctx.config.get("UWSGI_MODULE", "").strip() or None
-        entry = entrypoint.find(ctx.build_dir, configured)
+        entry = entrypoint.find(ctx.build_dir, configured, ctx.config)
     return App(entry=entry, stats_address=stats.address(ctx.config.get("UWSGI_STATS")))

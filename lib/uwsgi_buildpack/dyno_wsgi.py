@@ -1,0 +1,184 @@
+"""The WSGI entry point of the default uwsgi.ini: the app, with chunked bodies de-chunked.
+
+This file is not part of the build helper: the build copies it into the slug
+(`.heroku/uwsgi-buildpack/uwsgi_buildpack_wsgi.py`) and the default uwsgi.ini
+serves `uwsgi_buildpack_wsgi:application`, which loads the app named by
+BP_UWSGI_APP (the entry point the build found, or the UWSGI_MODULE config var)
+and hands it every request. It runs on the app's Python, in every worker.
+
+Why a wrapper at all. An HTTP/1.1 client that streams an upload without
+knowing its length sends `Transfer-Encoding: chunked` and no Content-Length
+(`requests.post(url, data=generator)`, `curl -T -`, many mobile SDKs), and
+Heroku's router passes such requests on to the dyno as they are. uWSGI 2.0's
+http-socket (proto/http.c) does not de-chunk: the WSGI environ has no
+CONTENT_LENGTH, `wsgi.input` reads nothing (core/reader.c stops at the
+request's content length, here 0), and werkzeug, Flask and Django see an
+empty body and answer 200. The data is lost silently. What uWSGI offers
+instead, and why none of it is enough by itself:
+
+- `uwsgi.chunked_read()` (core/chunked.c) reads and de-chunks the body from
+  the socket, one chunk per call, with `chunked-input-limit` bounding a single
+  chunk and `chunked-input-timeout` the wait for one. It is the mechanism used
+  here, but something must call it before the app looks at its environ;
+- `http-chunked-input` belongs to uWSGI's separate HTTP router process
+  (plugins/http), which only passes the chunked body through "raw" to the
+  worker, which must then still call `uwsgi.chunked_read()`; and the router
+  would add a hop to every request;
+- `post-buffering` and `limit-post` act on Content-Length only;
+- internal routing can add environ variables (`wsgi.input_terminated`) but
+  cannot give `wsgi.input` the body.
+
+So this wrapper calls `uwsgi.chunked_read()` until the terminating chunk,
+spools the de-chunked bytes (in memory up to 1 MB, then in a temporary file,
+as uWSGI's own post-buffering does), and gives the app a plain body:
+`wsgi.input` positioned at its start, CONTENT_LENGTH, and
+`wsgi.input_terminated = True`. A body over the limit is answered 413 and a
+body uWSGI cannot de-chunk 400, without calling the app. A request without
+Transfer-Encoding costs one dictionary lookup and one Python call.
+
+The limit is BP_UWSGI_BODY_LIMIT bytes (the CHUNKED_BODY_LIMIT_MB config var,
+default 100, converted by .profile.d), which the ini also gives uWSGI as
+`chunked-input-limit`: a client may send the whole body as one chunk.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from typing import Any
+
+DEFAULT_LIMIT = 100 * 1024 * 1024
+# Bodies up to this size stay in memory; larger ones go to a temporary file.
+SPOOL_IN_MEMORY = 1024 * 1024
+
+WsgiApp = Callable[[dict, Callable[..., Any]], Iterable[bytes]]
+
+
+def parse_spec(spec: str) -> tuple[str, str, tuple[Any, ...], dict[str, Any] | None]:
+    """Split an entry point into (module, attribute, args, kwargs).
+
+    The forms accepted are uWSGI's `module` option's and Flask's FLASK_APP's:
+    `module` (callable `application`), `module:name`, `module:factory()` and
+    `module:factory(args)` with literal arguments. kwargs is None when the
+    attribute is the app itself rather than a factory to call.
+    """
+    module, _, attr = spec.strip().partition(":")
+    attr = attr.strip() or "application"
+    if "(" not in attr:
+        return module, attr, (), None
+    try:
+        call = ast.parse(attr, mode="eval").body
+    except SyntaxError as exc:
+        raise ValueError(f"cannot parse the entry point {spec!r}") from exc
+    if not isinstance(call, ast.Call) or not isinstance(call.func, (ast.Name, ast.Attribute)):
+        raise ValueError(f"cannot parse the entry point {spec!r}")
+    args = tuple(ast.literal_eval(arg) for arg in call.args)
+    kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords if kw.arg}
+    return module, ast.unparse(call.func), args, kwargs
+
+
+def load(spec: str) -> WsgiApp:
+    """Import the app named by an entry point, calling the factory if it is one."""
+    module_name, attr, args, kwargs = parse_spec(spec)
+    if module_name.endswith(".py") or os.sep in module_name:
+        # A file, as FLASK_APP and uWSGI's `module` also accept.
+        path = os.path.abspath(module_name)
+        name = os.path.splitext(os.path.basename(path))[0]
+        file_spec = importlib.util.spec_from_file_location(name, path)
+        if file_spec is None or file_spec.loader is None:
+            raise ImportError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(file_spec)
+        sys.modules[name] = module
+        file_spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(module_name)
+    obj: Any = module
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    if kwargs is not None:
+        obj = obj(*args, **kwargs)
+    return obj
+
+
+def _limit() -> int:
+    try:
+        return int(os.environ.get("BP_UWSGI_BODY_LIMIT", "")) or DEFAULT_LIMIT
+    except ValueError:
+        return DEFAULT_LIMIT
+
+
+def _refuse(start_response: Callable[..., Any], status: str, text: str) -> list[bytes]:
+    body = text.encode() + b"\n"
+    start_response(
+        status,
+        [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
+def wrap(app: WsgiApp, chunked_read: Callable[[], bytes], limit: int) -> WsgiApp:
+    """`app` with chunked request bodies read by `chunked_read` and bounded by `limit`."""
+
+    def application(environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        encoding = environ.get("HTTP_TRANSFER_ENCODING")
+        if encoding is None:
+            return app(environ, start_response)
+        # Only the last coding says how the message is framed (RFC 9112 6.1);
+        # anything else is passed on as uWSGI gives it.
+        if encoding.rsplit(",", 1)[-1].strip().lower() != "chunked":
+            return app(environ, start_response)
+        # Handed to the app, which outlives this function: no context manager.
+        body = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+        size = 0
+        try:
+            while True:
+                chunk = chunked_read()
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    body.close()
+                    return _refuse(
+                        start_response,
+                        "413 Content Too Large",
+                        f"Request body larger than {limit} bytes.",
+                    )
+                body.write(chunk)
+        except OSError:
+            # uWSGI could not de-chunk it: a malformed chunk-size line, a
+            # chunk larger than chunked-input-limit, a client gone mid-body or
+            # silent for longer than chunked-input-timeout.
+            body.close()
+            return _refuse(start_response, "400 Bad Request", "Malformed chunked request body.")
+        body.seek(0)
+        environ["wsgi.input"] = body
+        environ["CONTENT_LENGTH"] = str(size)
+        environ["wsgi.input_terminated"] = True
+        # The app now gets a plain body of known length, as behind a proxy
+        # that buffers requests; a framework that saw "chunked" here would
+        # ignore CONTENT_LENGTH (werkzeug does).
+        del environ["HTTP_TRANSFER_ENCODING"]
+        return app(environ, start_response)
+
+    return application
+
+
+try:
+    import uwsgi
+except ImportError:  # imported outside uWSGI, by the buildpack's own tests
+    pass
+else:
+    _spec = os.environ.get("BP_UWSGI_APP", "").strip()
+    if not _spec:
+        raise RuntimeError("BP_UWSGI_APP is not set: the default uwsgi.ini sets it")
+    _body_limit = _limit()
+    application = wrap(load(_spec), uwsgi.chunked_read, _body_limit)
+    uwsgi.log(
+        f"uwsgi-buildpack: serving {_spec}; chunked request bodies de-chunked,"
+        f" up to {_body_limit // 1048576} MB"
+    )
