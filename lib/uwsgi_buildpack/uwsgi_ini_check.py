@@ -201,6 +201,11 @@ def check(options: list[Option], main_file: str = "uwsgi.ini") -> list[Finding]:
             findings.append(_finding("warning", errors.ini_cron(option)))
     for option in by_key.get("stats", []) + by_key.get("stats-server", []):
         value = option.value.strip()
+        if value in ("%(_)", "$(_)"):
+            # Inside if-env/if-exists blocks, `%(_)` is the value found at boot
+            # (the default ini's stats line takes it from BP_UWSGI_STATS):
+            # nothing the build can judge.
+            continue
         if value.startswith(("/", "@", "./")) or ":" not in value:
             findings.append(_finding("warning", errors.ini_stats_unix_socket(option)))
         elif not value.startswith(("127.", "localhost:", "[::1]")):

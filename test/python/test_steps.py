@@ -350,7 +350,7 @@ def test_configure_writes_the_default_ini_and_procfile(tmp_path, capsys):
     ctx = make_ctx(tmp_path)
     entry = EntryPoint("wsgi:application", "wsgi.py defines `application`")
     configure_step.configure(ctx, app_step.App(entry, "127.0.0.1:1717"))
-    assert "module = wsgi:application" in (ctx.build_dir / "uwsgi.ini").read_text()
+    assert "env = BP_UWSGI_APP=wsgi:application" in (ctx.build_dir / "uwsgi.ini").read_text()
     assert (ctx.build_dir / "Procfile").read_text().startswith("web: uwsgi uwsgi.ini")
     out = capsys.readouterr().out
     assert "UWSGI_STATS is set: uwsgitop is installed" in out

@@ -53,10 +53,6 @@ def test_the_default_ini_has_no_error_and_handles_sigterm(tmp_path, files):
     assert "hint: uwsgi.ini sets no harakiri." in titles
 
 
-# The default's `stats = %(_)` (inside `if-env = BP_UWSGI_STATS`, set to
-# 127.0.0.1:1717 at boot) is read by the check as a unix-socket path. Strict:
-# once the check learns `%(_)`, this passes and the marker must go.
-@pytest.mark.xfail(strict=True, reason="the check reads the default's stats = %(_) as a path")
 @pytest.mark.parametrize("files", APPS.values(), ids=APPS.keys())
 def test_the_default_ini_gets_only_the_harakiri_hint(tmp_path, files):
     found = check(default_ini(tmp_path, files))
@@ -80,5 +76,8 @@ def test_a_worker_stuck_in_a_request_is_killed_before_herokus_sigkill(tmp_path):
 def test_the_default_binds_port_and_serves_the_found_app(tmp_path):
     options = default_ini(tmp_path, APPS["flask with static/"])
     assert values(options, "http-socket") == [":$(PORT)"]
-    assert "app:app" in values(options, "module")
+    # The app is served through the buildpack's wrapper (chunked request
+    # bodies), which loads the entry point named in BP_UWSGI_APP.
+    assert values(options, "module") == ["uwsgi_buildpack_wsgi:application"]
+    assert "BP_UWSGI_APP=app:app" in values(options, "env")
     assert "/static=%dstatic" in values(options, "static-map")
