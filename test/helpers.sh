@@ -201,7 +201,10 @@ move_slug() {
 # interface, so whatever address the app's uwsgi.ini binds (Heroku's configs
 # bind all interfaces) is reachable from 127.0.0.1 only. The snippet sees
 # DYNO_PGID (the dyno's process group), DYNO_LOG and OUT (the test's output dir)
-# and its exit status is returned; 7 if the dyno never answered.
+# and its exit status is returned; 7 if the dyno never answered. With DYNO_USER
+# exported, the web process runs as that user and writes to a pipe made by root,
+# as a dyno's processes run as an unprivileged user and write to the platform's
+# log pipe (the slug must then be readable by that user).
 with_dyno() {
 	snippet="$1"
 	shift
@@ -213,8 +216,19 @@ with_dyno() {
 		env_args=()
 		for pair in "$@"; do env_args+=(--env "$pair"); done
 		ip link set lo up
-		setsid "$tools/dyno" run "$slug" --port 5000 "${env_args[@]}" >"$DYNO_LOG" 2>&1 &
+		log_writer=""
+		if [ -n "${DYNO_USER:-}" ]; then
+			# As on Heroku: the dyno runs as an unprivileged user, and its
+			# stdout and stderr are a pipe that this (root) shell made.
+			env_args+=(--user "$DYNO_USER")
+			exec 3> >(cat >"$DYNO_LOG")
+			log_writer=$!
+		else
+			exec 3>"$DYNO_LOG"
+		fi
+		setsid "$tools/dyno" run "$slug" --port 5000 "${env_args[@]}" >&3 2>&3 &
 		DYNO_PGID=$!
+		exec 3>&-
 		up=no
 		for _ in $(seq 1 150); do
 			if curl -s -o /dev/null --max-time 5 "http://127.0.0.1:5000/" 2>/dev/null; then
@@ -233,6 +247,7 @@ with_dyno() {
 		kill -TERM -- "-$DYNO_PGID" 2>/dev/null
 		for _ in $(seq 1 50); do kill -0 -- "-$DYNO_PGID" 2>/dev/null || break; sleep 0.2; done
 		kill -KILL -- "-$DYNO_PGID" 2>/dev/null
+		[ -z "$log_writer" ] || wait "$log_writer"
 		exit "$status"
 	' with_dyno "${TOOLS}" "${SLUG_DIR}" "${DYNO_LOG}" "${OUTPUT_DIR}" "${snippet}" "$@"
 }

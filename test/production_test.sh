@@ -307,6 +307,36 @@ testRequestLogOnStdoutHasClientAddressAndRequestId() {
 	assertFileContains "request_id=5f1c0d8e-req" "${DYNO_LOG}"
 }
 
+# Heroku runs a dyno's processes as an unprivileged user, and their stdout is a
+# pipe the platform made. uWSGI re-opening it by path (`logto = /dev/stdout`)
+# fails there with "Permission denied" and the dyno never boots (H10).
+testDefaultConfigBootsAsAnUnprivilegedUserOnAPipeItDoesNotOwn() {
+	build_fixture wsgi-app
+	move_slug
+	# The slug, owned by the dyno's user, somewhere that user can reach (the
+	# test's own directories are root's alone): /tmp, as on a dyno.
+	dyno_root=$(mktemp -d /tmp/dyno-user.XXXXXX)
+	chmod 755 "${dyno_root}"
+	cp -a "${SLUG_DIR}" "${dyno_root}/app"
+	chown -R "nobody:$(id -gn nobody)" "${dyno_root}/app"
+	root_slug=${SLUG_DIR}
+	SLUG_DIR=${dyno_root}/app
+	DYNO_USER=nobody
+	export DYNO_USER
+	with_dyno '
+		curl -fsS -o /dev/null -H "X-Request-Id: piped-req-17" http://127.0.0.1:5000/ &&
+		ps -o user= -g "$DYNO_PGID" | sort -u >"$OUT/users"'
+	status=$?
+	unset DYNO_USER
+	SLUG_DIR=${root_slug}
+	rm -rf "${dyno_root}"
+	assertEquals "the dyno booted and answered (log: $(tail -n 5 "${DYNO_LOG}" | tr '\n' '|'))" 0 "${status}"
+	assertEquals "every process of the dyno ran as nobody" "nobody" "$(cat "${OUTPUT_DIR}/users")"
+	assertFileContains "the request log reached the pipe" '"GET / HTTP/1.1" 200' "${DYNO_LOG}"
+	assertFileContains "request_id=piped-req-17" "${DYNO_LOG}"
+	assertFileNotContains "Permission denied" "${DYNO_LOG}"
+}
+
 testRequestWithBrowserSizedCookiesIsAnswered() {
 	build_fixture wsgi-app
 	move_slug

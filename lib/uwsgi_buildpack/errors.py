@@ -871,6 +871,41 @@ process) instead.""",
     )
 
 
+@_coded("uwsgi-ini::log-reopens-stdio")
+def ini_log_reopens_stdio(option: _Option, path: str) -> Message:
+    """The log re-opens stdout/stderr by path, which an unprivileged dyno cannot."""
+    return Message(
+        f"'{option.key}' opens {path} again by its path ({option.where}).",
+        f"""\
+{option.where}: {option.key} = {option.value}
+
+A dyno's processes run as an unprivileged user, and their stdout and stderr
+are a pipe the platform made. Opening {path} opens that pipe again through
+its path, and the pipe belongs to whoever made it: uWSGI then stops at boot
+with open("{path}"): Permission denied, and the dyno crashes (H10).
+
+uWSGI already writes its log to the stdout and stderr it was started with,
+which Heroku collects: remove this line (with `log-master = true`, lines from
+all workers reach the log whole).""",
+    )
+
+
+@_coded("uwsgi-ini::log-to-file")
+def ini_log_to_file(option: _Option, path: str) -> Message:
+    """The log goes to a file on the dyno's ephemeral filesystem."""
+    return Message(
+        f"'{option.key}' writes the log to a file ({option.where}).",
+        f"""\
+{option.where}: {option.key} = {option.value}
+
+Heroku collects only what a dyno writes to its stdout and stderr: `heroku
+logs` and log drains will not see what goes to {path}, and a dyno's
+filesystem is discarded whenever it restarts (at least daily, and at every
+deploy). Remove this line: uWSGI writes its log to stdout and stderr by
+itself.""",
+    )
+
+
 @_coded("uwsgi-ini::cron")
 def ini_cron(option: _Option) -> Message:
     """Cron jobs and timers on dynos that restart at any time."""

@@ -123,13 +123,16 @@ static-gzip-all = true
 static-expires = .* 31536000
 {static}
 # Request log on stdout, one line per request, with the client address from
-# X-Forwarded-For and Heroku's request id.
+# X-Forwarded-For and Heroku's request id. The master writes every line (the
+# workers' and the app's too) whole to the stdout the dyno was started with.
+# Never `logto = /dev/stdout`: that opens the log pipe again by its path, and a
+# pipe belongs to whoever made it (the platform, not the dyno's user), so the
+# open fails with "Permission denied" and uWSGI exits at boot.
 log-x-forwarded-for = true
 if-not-env = BP_UWSGI_RELOAD_ON_RSS
 log-format = {log_format}
 endif =
 log-master = true
-logto = /dev/stdout
 
 # UWSGI_STATS=1: the stats server for uwsgitop, on loopback only, so it is
 # reachable from `heroku ps:exec` and never from the internet.

@@ -54,6 +54,19 @@ CHEAPER_OPTIONS = (
     "cheaper-rss-limit-soft",
     "idle",
 )
+# Where uWSGI writes its log: `logto`/`logto2` take a path, `logger` and
+# `req-logger` a plugin, of which `file:PATH` writes to a path.
+LOG_PATH_OPTIONS = ("logto", "logto2")
+LOGGER_OPTIONS = ("logger", "req-logger")
+# Paths that re-open the process's own stdout or stderr instead of using it.
+STDIO_PATHS = (
+    "/dev/stdout",
+    "/dev/stderr",
+    "/dev/fd/1",
+    "/dev/fd/2",
+    "/proc/self/fd/1",
+    "/proc/self/fd/2",
+)
 GRACEFUL_HOOK_RE = re.compile(r"unix_signal:15\s+gracefully_kill_them_all")
 WORKER_GRACEFUL_RE = re.compile(r"unix_signal:15\s+gracefully_kill\b")
 PORT_RE = re.compile(r"\$\(PORT\)|\$\{PORT\}|%\(env\.PORT\)")
@@ -210,6 +223,7 @@ def check(options: list[Option], main_file: str = "uwsgi.ini") -> list[Finding]:
             findings.append(_finding("warning", errors.ini_stats_unix_socket(option)))
         elif not value.startswith(("127.", "localhost:", "[::1]")):
             findings.append(_finding("warning", errors.ini_stats_public(option)))
+    findings.extend(_log_findings(by_key))
     for key in CHEAPER_OPTIONS:
         for option in by_key.get(key, []):
             findings.append(_finding("warning", errors.ini_cheaper(option)))
@@ -228,3 +242,30 @@ def check(options: list[Option], main_file: str = "uwsgi.ini") -> list[Finding]:
 
     order = {"error": 0, "warning": 1, "hint": 2}
     return sorted(findings, key=lambda f: order[f.severity])
+
+
+def _log_findings(by_key: dict[str, list[Option]]) -> list[Finding]:
+    """Logs written by path: to a re-opened stdout/stderr, or to a file.
+
+    Heroku collects what a dyno's processes write to the stdout and stderr
+    they were started with. Re-opening them by path fails for an unprivileged
+    user when the platform made the pipe (the dyno then never boots), and a
+    file on the dyno's disk is never seen by `heroku logs` and is lost at the
+    next restart.
+    """
+    found = []
+    for key in LOG_PATH_OPTIONS + LOGGER_OPTIONS:
+        for option in by_key.get(key, []):
+            value = option.value.strip()
+            if key in LOGGER_OPTIONS:
+                target = value.split()[-1] if value else ""
+                if not target.startswith("file:"):
+                    continue
+                value = target[len("file:") :]
+            if not value or value in ("%(_)", "$(_)"):
+                continue
+            if value in STDIO_PATHS:
+                found.append(_finding("warning", errors.ini_log_reopens_stdio(option, value)))
+            else:
+                found.append(_finding("warning", errors.ini_log_to_file(option, value)))
+    return found

@@ -164,3 +164,34 @@ def test_files_uwsgi_cannot_use_are_errors(tmp_path, text, message, body_part):
     with pytest.raises(errors.BuildError, match=message) as caught:
         parse(tmp_path / "uwsgi.ini", tmp_path)
     assert body_part in caught.value.body
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["logto = /dev/stdout", "logto2 = /dev/stderr", "logger = file:/proc/self/fd/1"],
+)
+def test_a_log_that_reopens_stdout_by_path_is_named_with_the_fix(tmp_path, line):
+    key, _, value = (part.strip() for part in line.partition("="))
+    path = value.removeprefix("file:")
+    found = findings(tmp_path, "[uwsgi]\nhttp-socket = :$(PORT)\nharakiri = 20\n" + GRACEFUL + line)
+    warnings = [f for f in found if f.severity == "warning"]
+    line_no = 4 + len(GRACEFUL.splitlines())
+    assert titles(warnings) == [
+        f"warning: '{key}' opens {path} again by its path (uwsgi.ini, line {line_no})."
+    ]
+    assert f'open("{path}"): Permission denied' in warnings[0].body
+    assert "remove this line" in warnings[0].body
+
+
+def test_a_log_file_on_the_dyno_is_named(tmp_path):
+    found = findings(
+        tmp_path,
+        "[uwsgi]\nhttp-socket = :$(PORT)\nharakiri = 20\n" + GRACEFUL + "logto = /app/uwsgi.log\n"
+        "logger = syslog\nreq-logger = file:requests.log\n",
+    )
+    first = 4 + len(GRACEFUL.splitlines())
+    assert titles(found) == [
+        f"warning: 'logto' writes the log to a file (uwsgi.ini, line {first}).",
+        f"warning: 'req-logger' writes the log to a file (uwsgi.ini, line {first + 2}).",
+    ]
+    assert "heroku\nlogs` and log drains will not see what goes to /app/uwsgi.log" in found[0].body
