@@ -201,6 +201,46 @@ testUnreadableConfigVar() {
 	failsWith "The config var MY_TOKEN could not be read." "heroku config:set MY_TOKEN="
 }
 
+# Package managers: refused before anything is downloaded, so these take a
+# fraction of a second each. A lock is never ignored.
+testFilesOfTwoPackageManagers() {
+	echo "six==1.16.0" >"${BUILD_DIR}/requirements.txt"
+	echo 'version = 1' >"${BUILD_DIR}/uv.lock"
+	compile
+	failsWith "The app has the files of two package managers: pip and uv." \
+		"requirements.txt  (pip)" "uv.lock  (uv)" \
+		"if you use pip, delete uv.lock" "if you use uv, delete requirements.txt"
+}
+
+testPipfileWithoutItsLock() {
+	printf '[packages]\nsix = "==1.16.0"\n' >"${BUILD_DIR}/Pipfile"
+	compile
+	failsWith "The app has a Pipfile but no Pipfile.lock." "    pipenv lock"
+}
+
+testPoetryProjectWithoutItsLock() {
+	printf '[project]\nname = "app"\nversion = "0"\n\n[tool.poetry]\npackage-mode = false\n' \
+		>"${BUILD_DIR}/pyproject.toml"
+	compile
+	failsWith "pyproject.toml uses Poetry, but the app has no poetry.lock." "    poetry lock"
+}
+
+testUvProjectWithoutItsLock() {
+	printf '[project]\nname = "app"\nversion = "0"\n\n[tool.uv]\npackage = false\n' \
+		>"${BUILD_DIR}/pyproject.toml"
+	compile
+	failsWith "pyproject.toml uses uv, but the app has no uv.lock." "    uv lock"
+}
+
+testLocksNotInstalledYetAreRefusedNotIgnored() {
+	for lock in uv.lock poetry.lock Pipfile.lock; do
+		rm -f "${BUILD_DIR}"/*.lock
+		echo '{}' >"${BUILD_DIR}/${lock}"
+		compile
+		failsWith "${lock} (" "is not supported yet." "export the lock" "requirements.txt"
+	done
+}
+
 testUwsgiIniThatDoesNotParse() {
 	use_fixture wsgi-app
 	printf '[uwsgi]\nhttp-socket = :$(PORT)\nmaster true\n' >"${BUILD_DIR}/uwsgi.ini"

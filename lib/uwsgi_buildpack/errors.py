@@ -647,6 +647,96 @@ The lock this build used is in the slug: heroku run cat requirements.txt""",
     )
 
 
+# --- Package managers -------------------------------------------------------
+
+_MANAGER_NAMES = {"pip": "pip", "pipenv": "Pipenv", "poetry": "Poetry", "uv": "uv"}
+
+_EXPORT_COMMANDS = {
+    "pipenv": "pipenv requirements --hash > requirements.txt",
+    "poetry": "poetry export --output requirements.txt",
+    "uv": "uv export --frozen --no-dev --no-emit-project --output-file requirements.txt",
+}
+
+# Pipenv's Pipfile next to a requirements.txt would be refused too.
+_SLUGIGNORE_COMMANDS = {"pipenv": "printf 'Pipfile\\nPipfile.lock\\n' >> .slugignore"}
+
+_LOCK_COMMANDS = {"pipenv": "pipenv lock", "poetry": "poetry lock", "uv": "uv lock"}
+
+
+@_coded("package-manager::multiple")
+def multiple_package_managers(found: dict[str, list[str]]) -> BuildError:
+    """Files of two package managers: the build cannot tell which one is current."""
+    listed = "\n".join(
+        f"  {', '.join(files)}  ({_MANAGER_NAMES[name]})" for name, files in found.items()
+    )
+    names = " and ".join(_MANAGER_NAMES[name] for name in found)
+    deletes = "\n".join(
+        f"  - if you use {_MANAGER_NAMES[keep]}, delete "
+        + ", ".join(f for name, files in found.items() if name != keep for f in files)
+        for keep in found
+    )
+    return BuildError(
+        f"The app has the files of two package managers: {names}.",
+        f"""\
+These files each say which packages to install:
+{listed}
+
+Only one package manager may decide, or the build could install something
+else than you tested. Keep the files of the one you use and delete the
+others' (with `git rm`), then push again:
+{deletes}""",
+    )
+
+
+@_coded("package-manager::pipfile-not-locked")
+def pipfile_not_locked() -> BuildError:
+    """A Pipfile without its Pipfile.lock."""
+    return BuildError(
+        "The app has a Pipfile but no Pipfile.lock.",
+        """\
+Pipfile lists the app's packages loosely; Pipfile.lock pins the exact
+versions (and their hashes) that Pipenv installs. Without it, the build
+would have to choose versions itself, and deploy something else than you
+tested. Make the lock on your machine and commit it:
+    pipenv lock
+    git add Pipfile.lock""",
+    )
+
+
+@_coded("package-manager::not-locked")
+def project_not_locked(manager: str, lock: str) -> BuildError:
+    """pyproject.toml configures Poetry or uv, but their lock is missing."""
+    name = _MANAGER_NAMES[manager]
+    return BuildError(
+        f"pyproject.toml uses {name}, but the app has no {lock}.",
+        f"""\
+pyproject.toml has a [tool.{manager}] table: the app's packages are managed
+with {name}, which pins them in {lock}, and the app has no {lock}.
+Without it, the build would have to choose versions itself, and deploy
+something else than you tested. Make the lock on your machine and commit it:
+    {_LOCK_COMMANDS[manager]}
+    git add {lock}""",
+    )
+
+
+@_coded("package-manager::unsupported")
+def package_manager_unsupported(manager: str, lock: str) -> BuildError:
+    """A lock this buildpack cannot install yet: refused rather than ignored."""
+    name = _MANAGER_NAMES[manager]
+    return BuildError(
+        f"{lock} ({name}) is not supported yet.",
+        f"""\
+This buildpack cannot install {lock} exactly yet, and ignoring it would
+install other versions than the lock pins. Use requirements.txt instead:
+export the lock on your machine, keep {lock} out of the build, and commit
+the export:
+    {_EXPORT_COMMANDS[manager]}
+    {_SLUGIGNORE_COMMANDS.get(manager, f"echo {lock} >> .slugignore")}
+    git add requirements.txt .slugignore
+(Heroku removes the files listed in .slugignore before the build runs.)""",
+    )
+
+
 @_coded("collectstatic::failed")
 def collectstatic_failed(tail: Sequence[str]) -> BuildError:
     """`manage.py collectstatic` failed."""
