@@ -233,12 +233,18 @@ testUvProjectWithoutItsLock() {
 }
 
 testLocksNotInstalledYetAreRefusedNotIgnored() {
-	for lock in uv.lock poetry.lock Pipfile.lock; do
+	for lock in uv.lock poetry.lock; do
 		rm -f "${BUILD_DIR}"/*.lock
 		echo '{}' >"${BUILD_DIR}/${lock}"
 		compile
 		failsWith "${lock} (" "is not supported yet." "export the lock" "requirements.txt"
 	done
+}
+
+testPipfileLockThatIsNotJson() {
+	printf '{\n  "default": {\n<<<<<<< HEAD\n' >"${BUILD_DIR}/Pipfile.lock"
+	compile
+	failsWith "Unable to read Pipfile.lock." "Pipfile.lock, line 3: " "    pipenv lock"
 }
 
 testUwsgiIniThatDoesNotParse() {

@@ -737,6 +737,71 @@ the export:
     )
 
 
+@_coded("pipfile-lock::invalid")
+def pipfile_lock_invalid(line: int, problem: str) -> BuildError:
+    """Pipfile.lock is not the JSON Pipenv writes."""
+    where = f"Pipfile.lock, line {line}" if line else "Pipfile.lock"
+    return BuildError(
+        "Unable to read Pipfile.lock.",
+        f"""\
+{where}: {problem}.
+
+Pipfile.lock is written by Pipenv, as JSON; it was probably edited by hand
+or left with merge-conflict markers. Make it again and commit it:
+    pipenv lock
+    git add Pipfile.lock""",
+    )
+
+
+@_coded("pipfile-lock::pipfile-invalid")
+def pipfile_invalid(problem: str) -> BuildError:
+    """The Pipfile next to Pipfile.lock is not TOML."""
+    return BuildError(
+        "Unable to read Pipfile.",
+        f"""\
+Pipfile does not parse as TOML: {problem}.
+
+Fix it, then lock again and commit both files:
+    pipenv lock
+    git add Pipfile Pipfile.lock""",
+    )
+
+
+@_coded("pipfile-lock::outdated")
+def pipfile_lock_outdated(recorded: str) -> BuildError:
+    """Pipfile changed after Pipfile.lock was made."""
+    return BuildError(
+        "Pipfile.lock is out of date with Pipfile.",
+        f"""\
+Pipfile changed after Pipfile.lock was made: the lock records Pipfile's
+hash as {recorded}..., which is not the hash of the Pipfile being built.
+Installing the lock would deploy other packages than Pipfile asks for
+(Pipenv's `pipenv install --deploy` refuses it the same way). Lock again on
+your machine and commit the lock:
+    pipenv lock
+    git add Pipfile.lock""",
+    )
+
+
+@_coded("pipfile-lock::unhashed")
+def pipfile_lock_unhashed(packages: Sequence[str]) -> BuildError:
+    """Packages of Pipfile.lock without a version and hashes (VCS, path, URL)."""
+    names = "\n".join(f"  {name}" for name in packages[:15])
+    return BuildError(
+        "Pipfile.lock has packages without hashes.",
+        f"""\
+The build installs Pipfile.lock in pip's hash-checking mode, so that every
+file is the one that was locked. These packages of its "default" section
+have no exact version with hashes (they come from a VCS, a local path or a
+URL):
+{names}
+
+Publish them to a package index (a private one works: set PIP_EXTRA_INDEX_URL)
+and depend on a released version, then lock again:
+    pipenv lock""",
+    )
+
+
 @_coded("collectstatic::failed")
 def collectstatic_failed(tail: Sequence[str]) -> BuildError:
     """`manage.py collectstatic` failed."""

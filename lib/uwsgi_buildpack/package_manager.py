@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import errors
+from . import errors, pipfile_lock
 
 PIP, PIPENV, POETRY, UV = "pip", "pipenv", "poetry", "uv"
 
@@ -42,7 +42,7 @@ LOCK_FILES = {PIPENV: "Pipfile.lock", POETRY: "poetry.lock", UV: "uv.lock"}
 
 # Managers whose lock the build installs. The others are refused with the
 # command that exports their lock to a requirements.txt, rather than ignored.
-SUPPORTED: frozenset[str] = frozenset({PIP})
+SUPPORTED: frozenset[str] = frozenset({PIP, PIPENV})
 
 # A `[tool.poetry]` / `[tool.uv]` table header, or one of their sub-tables
 # (`[tool.poetry.dependencies]`, `[[tool.uv.index]]`). Read with a pattern,
@@ -83,7 +83,8 @@ def decide(build_dir: Path) -> Manager:
 
     Refused: files of two managers, a Pipfile without its lock, a
     pyproject.toml with Poetry's or uv's tables but no lock (and nothing
-    else to install from), and a lock this buildpack cannot install yet.
+    else to install from), a lock this buildpack cannot install yet, and a
+    Pipfile.lock older than its Pipfile.
     """
     found = present_files(build_dir)
     if len(found) > 1:
@@ -98,4 +99,7 @@ def decide(build_dir: Path) -> Manager:
     (name,) = found
     if name not in SUPPORTED:
         raise errors.package_manager_unsupported(name, LOCK_FILES[name])
+    if name == PIPENV:
+        # A lock older than its Pipfile: refused now, before any download.
+        pipfile_lock.check_current(build_dir, pipfile_lock.load(build_dir))
     return Manager(name, LOCK_FILES.get(name))
