@@ -232,13 +232,11 @@ testUvProjectWithoutItsLock() {
 	failsWith "pyproject.toml uses uv, but the app has no uv.lock." "    uv lock"
 }
 
-testLocksNotInstalledYetAreRefusedNotIgnored() {
-	for lock in uv.lock poetry.lock; do
-		rm -f "${BUILD_DIR}"/*.lock
-		echo '{}' >"${BUILD_DIR}/${lock}"
-		compile
-		failsWith "${lock} (" "is not supported yet." "export the lock" "requirements.txt"
-	done
+testPoetryLockIsRefusedNotIgnored() {
+	echo '' >"${BUILD_DIR}/poetry.lock"
+	compile
+	failsWith "poetry.lock (Poetry) is not supported yet." "export the lock" \
+		"poetry export --output requirements.txt" "echo poetry.lock >> .slugignore"
 }
 
 testPipfileLockThatIsNotJson() {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Package managers' locks, installed exactly: Pipfile.lock (Pipenv).
+# Package managers' locks, installed exactly: Pipfile.lock (Pipenv), uv.lock.
 # The locks are made here by the real tools (pinned, installed into a
 # throwaway virtualenv), not committed: a lock names the package index's host.
 # Every build shares the suite's cache, so uWSGI is compiled once.
@@ -9,13 +9,14 @@
 . "${BUILDPACK_HOME}/test/helpers.sh"
 
 PIPENV_VERSION=2026.10.3
+UV_VERSION=0.13.9
 
 oneTimeSetUp() {
 	start_suite
 	TOOLS_VENV="${SHUNIT_TMPDIR}/lock-tools"
 	if ! { python3 -m venv "${TOOLS_VENV}" &&
-		"${TOOLS_VENV}/bin/pip" install --quiet "pipenv==${PIPENV_VERSION}"; } >"${SHUNIT_TMPDIR}/tools.log" 2>&1; then
-		fail "installing pipenv failed: $(tail -n 5 "${SHUNIT_TMPDIR}/tools.log")"
+		"${TOOLS_VENV}/bin/pip" install --quiet "pipenv==${PIPENV_VERSION}" "uv==${UV_VERSION}"; } >"${SHUNIT_TMPDIR}/tools.log" 2>&1; then
+		fail "installing pipenv and uv failed: $(tail -n 5 "${SHUNIT_TMPDIR}/tools.log")"
 	fi
 	# The index pip uses by default, asked of pip rather than written here.
 	INDEX_URL=$("${TOOLS_VENV}/bin/python" -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)')
@@ -25,10 +26,9 @@ oneTimeTearDown() {
 	end_suite
 }
 
-# pipenv_app [PACKAGE=SPEC...]: BUILD_DIR becomes an app whose Pipfile has
-# these packages, iniconfig as a dev-package, and a wsgi.py that answers with
-# the installed versions; locked with the real pipenv.
-pipenv_app() {
+# new_app: BUILD_DIR becomes an app on Python 3.12 whose wsgi.py answers with
+# the versions of the packages installed (or "absent").
+new_app() {
 	rm -rf "${BUILD_DIR}"
 	mkdir -p "${BUILD_DIR}"
 	echo "3.12" >"${BUILD_DIR}/.python-version"
@@ -39,13 +39,20 @@ import importlib.metadata
 def application(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     found = []
-    for name in ("six", "markupsafe", "iniconfig"):
+    for name in ("six", "markupsafe", "iniconfig", "uv-app"):
         try:
             found.append(f"{name}={importlib.metadata.version(name)}")
         except importlib.metadata.PackageNotFoundError:
             found.append(f"{name}=absent")
     return [" ".join(found).encode()]
 PY
+}
+
+# pipenv_app [PACKAGE=SPEC...]: BUILD_DIR becomes an app whose Pipfile has
+# these packages, iniconfig as a dev-package, and a wsgi.py that answers with
+# the installed versions; locked with the real pipenv.
+pipenv_app() {
+	new_app
 	{
 		printf '[[source]]\nname = "pypi"\nurl = "%s"\nverify_ssl = true\n\n[packages]\n' "${INDEX_URL}"
 		for pair in "$@"; do printf '%s = "%s"\n' "${pair%%=*}" "${pair#*=}"; done
@@ -99,5 +106,64 @@ testStalePipfileLockFailsWithTheLockCommand() {
 	compile_with_cache "${TEST_SUITE_CACHE}"
 	assertCapturedError 1 " !     Error: Pipfile.lock is out of date with Pipfile."
 	assertCaptured "    pipenv lock"
+	assertNotCaptured "Traceback"
+}
+
+# uv_app DEPENDENCY...: BUILD_DIR becomes a uv project (iniconfig in the dev
+# group; a package when BUILD_SYSTEM is set), locked with the real uv.
+uv_app() {
+	new_app
+	{
+		printf '[project]\nname = "uv-app"\nversion = "0.1.0"\nrequires-python = ">=3.10"\ndependencies = ['
+		for dependency in "$@"; do printf '"%s", ' "${dependency}"; done
+		printf ']\n\n[dependency-groups]\ndev = ["iniconfig"]\n'
+		if [ -n "${BUILD_SYSTEM:-}" ]; then
+			printf '\n[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+			printf '\n[tool.setuptools]\npy-modules = ["wsgi"]\n'
+		fi
+	} >"${BUILD_DIR}/pyproject.toml"
+	(cd "${BUILD_DIR}" && UV_PYTHON_DOWNLOADS=never nice "${TOOLS_VENV}/bin/uv" lock \
+		--python "${TOOLS_VENV}/bin/python" >"${OUTPUT_DIR}/uv.log" 2>&1) ||
+		fail "uv lock failed: $(tail -n 5 "${OUTPUT_DIR}/uv.log")"
+}
+
+testUvLockIsInstalledExactlyAndSyncedOnlyWhenItChanges() {
+	uv_app "six==1.16.0" markupsafe
+	cp -a "${BUILD_DIR}" "${OUTPUT_DIR}/uv-app"
+	echo "${OUTPUT_DIR}/pip.log" >"${ENV_DIR}/PIP_LOG"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Installing dependencies from uv.lock"
+	assertCaptured "uv.lock: 2 packages, installed in pip's hash-checking mode (dev groups are not installed; the lock matches pyproject.toml)"
+	assertNotCaptured "pip-compile"
+	move_slug
+	assertServes "six=1.16.0 markupsafe=3." /
+	assertFileContains "neither the dev group nor the project (no build system)" \
+		"iniconfig=absent uv-app=absent" "${BODY_FILE}"
+
+	cp -a "${OUTPUT_DIR}/uv-app" "${BUILD_DIR}"
+	: >"${OUTPUT_DIR}/pip.log"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Installed packages: reusing cache, pip not run (uv.lock, pyproject.toml, uWSGI"
+	assertEquals "pip did not run" 0 "$(wc -c <"${OUTPUT_DIR}/pip.log")"
+
+	# markupsafe removed, and the project made a package: installed, not editable.
+	BUILD_SYSTEM=1 uv_app "six==1.16.0"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Installed packages: syncing (uv.lock changed)"
+	assertCaptured "Installed the project itself (pip install .)"
+	move_slug
+	assertServes "six=1.16.0 markupsafe=absent iniconfig=absent uv-app=0.1.0" /
+	rm -f "${ENV_DIR}/PIP_LOG"
+}
+
+testStaleUvLockFailsWithTheLockCommand() {
+	uv_app "six==1.16.0"
+	sed -i 's/"six==1.16.0"/"six==1.17.0"/' "${BUILD_DIR}/pyproject.toml"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError 1 " !     Error: uv.lock is out of date with pyproject.toml."
+	assertCaptured "    uv lock"
 	assertNotCaptured "Traceback"
 }

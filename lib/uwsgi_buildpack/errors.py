@@ -802,6 +802,39 @@ and depend on a released version, then lock again:
     )
 
 
+@_coded("uv-lock::outdated")
+def uv_lock_outdated(tail: Sequence[str]) -> BuildError:
+    """uv.lock no longer matches pyproject.toml."""
+    return BuildError(
+        "uv.lock is out of date with pyproject.toml.",
+        f"""\
+pyproject.toml changed after uv.lock was made (`uv lock --check` failed):
+{_quote(tail[-10:])}
+
+Installing the lock would deploy other packages than pyproject.toml asks
+for (uv's own `uv sync --locked` refuses it the same way). Lock again on
+your machine and commit the lock:
+    uv lock
+    git add uv.lock""",
+    )
+
+
+@_coded("uv-lock::export-failed")
+def uv_export_failed(tail: Sequence[str]) -> BuildError:
+    """`uv export --frozen` could not read uv.lock."""
+    return BuildError(
+        "Unable to read uv.lock.",
+        f"""\
+`uv export --frozen --no-dev --no-emit-project` failed on uv.lock:
+{_quote(tail[-15:])}
+
+uv.lock is written by uv; it was probably edited by hand or left with
+merge-conflict markers. Make it again and commit it:
+    uv lock
+    git add uv.lock""",
+    )
+
+
 @_coded("collectstatic::failed")
 def collectstatic_failed(tail: Sequence[str]) -> BuildError:
     """`manage.py collectstatic` failed."""

@@ -42,7 +42,7 @@ LOCK_FILES = {PIPENV: "Pipfile.lock", POETRY: "poetry.lock", UV: "uv.lock"}
 
 # Managers whose lock the build installs. The others are refused with the
 # command that exports their lock to a requirements.txt, rather than ignored.
-SUPPORTED: frozenset[str] = frozenset({PIP, PIPENV})
+SUPPORTED: frozenset[str] = frozenset({PIP, PIPENV, UV})
 
 # A `[tool.poetry]` / `[tool.uv]` table header, or one of their sub-tables
 # (`[tool.poetry.dependencies]`, `[[tool.uv.index]]`). Read with a pattern,

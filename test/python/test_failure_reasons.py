@@ -61,7 +61,7 @@ CASES = [
     ),
     (
         "package-manager::multiple",
-        _both(_write("requirements.txt", ""), _write("uv.lock", "")),
+        _both(_write("requirements.txt", ""), _write("poetry.lock", "")),
         "heroku-24",
     ),
     ("package-manager::pipfile-not-locked", _write("Pipfile", ""), "heroku-24"),

@@ -81,7 +81,7 @@ def test_a_project_of_poetry_or_uv_without_its_lock_is_refused(tmp_path, header,
 
 @pytest.mark.parametrize(
     ("lock", "extra"),
-    [("uv.lock", {}), ("poetry.lock", {})],
+    [("poetry.lock", {})],
 )
 def test_a_lock_the_build_cannot_install_yet_is_refused_not_ignored(tmp_path, lock, extra):
     with pytest.raises(errors.BuildError) as raised:
@@ -94,3 +94,8 @@ def test_a_lock_the_build_cannot_install_yet_is_refused_not_ignored(tmp_path, lo
 def test_pipenv_decides_with_a_current_lock(tmp_path):
     decided = package_manager.decide(app(tmp_path, {"Pipfile.lock": '{"default": {}}'}))
     assert decided == package_manager.Manager("pipenv", "Pipfile.lock")
+
+
+def test_uv_decides_with_its_lock(tmp_path):
+    decided = package_manager.decide(app(tmp_path, {"uv.lock": "", "pyproject.toml": ""}))
+    assert decided == package_manager.Manager("uv", "uv.lock")
