@@ -16,6 +16,10 @@ testDetectsSetupPy() { detectsWith setup.py; }
 testDetectsPythonVersionFile() { detectsWith .python-version; }
 testDetectsRuntimeTxt() { detectsWith runtime.txt; }
 testDetectsUwsgiIni() { detectsWith uwsgi.ini; }
+testDetectsUvLock() { detectsWith uv.lock; }
+testDetectsPoetryLock() { detectsWith poetry.lock; }
+testDetectsPipfile() { detectsWith Pipfile; }
+testDetectsPipfileLock() { detectsWith Pipfile.lock; }
 
 testDoesNotDetectOtherApps() {
 	touch "${BUILD_DIR}/package.json" "${BUILD_DIR}/index.js"

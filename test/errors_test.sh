@@ -210,6 +210,50 @@ testUnreadableConfigVar() {
 	failsWith "The config var MY_TOKEN could not be read." "heroku config:set MY_TOKEN="
 }
 
+# Package managers: refused before anything is downloaded, so these take a
+# fraction of a second each. A lock is never ignored.
+testFilesOfTwoPackageManagers() {
+	echo "six==1.16.0" >"${BUILD_DIR}/requirements.txt"
+	echo 'version = 1' >"${BUILD_DIR}/uv.lock"
+	compile
+	failsWith "The app has the files of two package managers: pip and uv." \
+		"requirements.txt  (pip)" "uv.lock  (uv)" \
+		"if you use pip, delete uv.lock" "if you use uv, delete requirements.txt"
+}
+
+testPipfileWithoutItsLock() {
+	printf '[packages]\nsix = "==1.16.0"\n' >"${BUILD_DIR}/Pipfile"
+	compile
+	failsWith "The app has a Pipfile but no Pipfile.lock." "    pipenv lock"
+}
+
+testPoetryProjectWithoutItsLock() {
+	printf '[project]\nname = "app"\nversion = "0"\n\n[tool.poetry]\npackage-mode = false\n' \
+		>"${BUILD_DIR}/pyproject.toml"
+	compile
+	failsWith "pyproject.toml uses Poetry, but the app has no poetry.lock." "    poetry lock"
+}
+
+testUvProjectWithoutItsLock() {
+	printf '[project]\nname = "app"\nversion = "0"\n\n[tool.uv]\npackage = false\n' \
+		>"${BUILD_DIR}/pyproject.toml"
+	compile
+	failsWith "pyproject.toml uses uv, but the app has no uv.lock." "    uv lock"
+}
+
+testPoetryLockIsRefusedNotIgnored() {
+	echo '' >"${BUILD_DIR}/poetry.lock"
+	compile
+	failsWith "poetry.lock (Poetry) is not supported yet." "export the lock" \
+		"poetry export --output requirements.txt" "echo poetry.lock >> .slugignore"
+}
+
+testPipfileLockThatIsNotJson() {
+	printf '{\n  "default": {\n<<<<<<< HEAD\n' >"${BUILD_DIR}/Pipfile.lock"
+	compile
+	failsWith "Unable to read Pipfile.lock." "Pipfile.lock, line 3: " "    pipenv lock"
+}
+
 testUwsgiIniThatDoesNotParse() {
 	use_fixture wsgi-app
 	printf '[uwsgi]\nhttp-socket = :$(PORT)\nmaster true\n' >"${BUILD_DIR}/uwsgi.ini"

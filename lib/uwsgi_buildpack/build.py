@@ -33,6 +33,7 @@ from . import (
     errors,
     hooks,
     output,
+    package_manager,
     report,
     requirements,
     tempdir,
@@ -102,6 +103,7 @@ def compile(ctx: BuildContext, scratch: Path) -> None:  # noqa: A001 - the build
     with ctx.report.timed("uwsgi"):
         uwsgi = uwsgi_step.install(ctx, python, planned, compiling)
     with ctx.report.timed("dependencies"):
+        package_manager.decide(ctx.build_dir)
         inputs = requirements.find(ctx.build_dir, include_test=ctx.test_mode)
         try:
             packages = packages_step.install(ctx, python, app, uwsgi, inputs)

@@ -647,6 +647,194 @@ The lock this build used is in the slug: heroku run cat requirements.txt""",
     )
 
 
+# --- Package managers -------------------------------------------------------
+
+_MANAGER_NAMES = {"pip": "pip", "pipenv": "Pipenv", "poetry": "Poetry", "uv": "uv"}
+
+_EXPORT_COMMANDS = {
+    "pipenv": "pipenv requirements --hash > requirements.txt",
+    "poetry": "poetry export --output requirements.txt",
+    "uv": "uv export --frozen --no-dev --no-emit-project --output-file requirements.txt",
+}
+
+# Pipenv's Pipfile next to a requirements.txt would be refused too.
+_SLUGIGNORE_COMMANDS = {"pipenv": "printf 'Pipfile\\nPipfile.lock\\n' >> .slugignore"}
+
+_LOCK_COMMANDS = {"pipenv": "pipenv lock", "poetry": "poetry lock", "uv": "uv lock"}
+
+
+@_coded("package-manager::multiple")
+def multiple_package_managers(found: dict[str, list[str]]) -> BuildError:
+    """Files of two package managers: the build cannot tell which one is current."""
+    listed = "\n".join(
+        f"  {', '.join(files)}  ({_MANAGER_NAMES[name]})" for name, files in found.items()
+    )
+    names = " and ".join(_MANAGER_NAMES[name] for name in found)
+    deletes = "\n".join(
+        f"  - if you use {_MANAGER_NAMES[keep]}, delete "
+        + ", ".join(f for name, files in found.items() if name != keep for f in files)
+        for keep in found
+    )
+    return BuildError(
+        f"The app has the files of two package managers: {names}.",
+        f"""\
+These files each say which packages to install:
+{listed}
+
+Only one package manager may decide, or the build could install something
+else than you tested. Keep the files of the one you use and delete the
+others' (with `git rm`), then push again:
+{deletes}""",
+    )
+
+
+@_coded("package-manager::pipfile-not-locked")
+def pipfile_not_locked() -> BuildError:
+    """A Pipfile without its Pipfile.lock."""
+    return BuildError(
+        "The app has a Pipfile but no Pipfile.lock.",
+        """\
+Pipfile lists the app's packages loosely; Pipfile.lock pins the exact
+versions (and their hashes) that Pipenv installs. Without it, the build
+would have to choose versions itself, and deploy something else than you
+tested. Make the lock on your machine and commit it:
+    pipenv lock
+    git add Pipfile.lock""",
+    )
+
+
+@_coded("package-manager::not-locked")
+def project_not_locked(manager: str, lock: str) -> BuildError:
+    """pyproject.toml configures Poetry or uv, but their lock is missing."""
+    name = _MANAGER_NAMES[manager]
+    return BuildError(
+        f"pyproject.toml uses {name}, but the app has no {lock}.",
+        f"""\
+pyproject.toml has a [tool.{manager}] table: the app's packages are managed
+with {name}, which pins them in {lock}, and the app has no {lock}.
+Without it, the build would have to choose versions itself, and deploy
+something else than you tested. Make the lock on your machine and commit it:
+    {_LOCK_COMMANDS[manager]}
+    git add {lock}""",
+    )
+
+
+@_coded("package-manager::unsupported")
+def package_manager_unsupported(manager: str, lock: str) -> BuildError:
+    """A lock this buildpack cannot install yet: refused rather than ignored."""
+    name = _MANAGER_NAMES[manager]
+    return BuildError(
+        f"{lock} ({name}) is not supported yet.",
+        f"""\
+This buildpack cannot install {lock} exactly yet, and ignoring it would
+install other versions than the lock pins. Use requirements.txt instead:
+export the lock on your machine, keep {lock} out of the build, and commit
+the export:
+    {_EXPORT_COMMANDS[manager]}
+    {_SLUGIGNORE_COMMANDS.get(manager, f"echo {lock} >> .slugignore")}
+    git add requirements.txt .slugignore
+(Heroku removes the files listed in .slugignore before the build runs.)""",
+    )
+
+
+@_coded("pipfile-lock::invalid")
+def pipfile_lock_invalid(line: int, problem: str) -> BuildError:
+    """Pipfile.lock is not the JSON Pipenv writes."""
+    where = f"Pipfile.lock, line {line}" if line else "Pipfile.lock"
+    return BuildError(
+        "Unable to read Pipfile.lock.",
+        f"""\
+{where}: {problem}.
+
+Pipfile.lock is written by Pipenv, as JSON; it was probably edited by hand
+or left with merge-conflict markers. Make it again and commit it:
+    pipenv lock
+    git add Pipfile.lock""",
+    )
+
+
+@_coded("pipfile-lock::pipfile-invalid")
+def pipfile_invalid(problem: str) -> BuildError:
+    """The Pipfile next to Pipfile.lock is not TOML."""
+    return BuildError(
+        "Unable to read Pipfile.",
+        f"""\
+Pipfile does not parse as TOML: {problem}.
+
+Fix it, then lock again and commit both files:
+    pipenv lock
+    git add Pipfile Pipfile.lock""",
+    )
+
+
+@_coded("pipfile-lock::outdated")
+def pipfile_lock_outdated(recorded: str) -> BuildError:
+    """Pipfile changed after Pipfile.lock was made."""
+    return BuildError(
+        "Pipfile.lock is out of date with Pipfile.",
+        f"""\
+Pipfile changed after Pipfile.lock was made: the lock records Pipfile's
+hash as {recorded}..., which is not the hash of the Pipfile being built.
+Installing the lock would deploy other packages than Pipfile asks for
+(Pipenv's `pipenv install --deploy` refuses it the same way). Lock again on
+your machine and commit the lock:
+    pipenv lock
+    git add Pipfile.lock""",
+    )
+
+
+@_coded("pipfile-lock::unhashed")
+def pipfile_lock_unhashed(packages: Sequence[str]) -> BuildError:
+    """Packages of Pipfile.lock without a version and hashes (VCS, path, URL)."""
+    names = "\n".join(f"  {name}" for name in packages[:15])
+    return BuildError(
+        "Pipfile.lock has packages without hashes.",
+        f"""\
+The build installs Pipfile.lock in pip's hash-checking mode, so that every
+file is the one that was locked. These packages of its "default" section
+have no exact version with hashes (they come from a VCS, a local path or a
+URL):
+{names}
+
+Publish them to a package index (a private one works: set PIP_EXTRA_INDEX_URL)
+and depend on a released version, then lock again:
+    pipenv lock""",
+    )
+
+
+@_coded("uv-lock::outdated")
+def uv_lock_outdated(tail: Sequence[str]) -> BuildError:
+    """uv.lock no longer matches pyproject.toml."""
+    return BuildError(
+        "uv.lock is out of date with pyproject.toml.",
+        f"""\
+pyproject.toml changed after uv.lock was made (`uv lock --check` failed):
+{_quote(tail[-10:])}
+
+Installing the lock would deploy other packages than pyproject.toml asks
+for (uv's own `uv sync --locked` refuses it the same way). Lock again on
+your machine and commit the lock:
+    uv lock
+    git add uv.lock""",
+    )
+
+
+@_coded("uv-lock::export-failed")
+def uv_export_failed(tail: Sequence[str]) -> BuildError:
+    """`uv export --frozen` could not read uv.lock."""
+    return BuildError(
+        "Unable to read uv.lock.",
+        f"""\
+`uv export --frozen --no-dev --no-emit-project` failed on uv.lock:
+{_quote(tail[-15:])}
+
+uv.lock is written by uv; it was probably edited by hand or left with
+merge-conflict markers. Make it again and commit it:
+    uv lock
+    git add uv.lock""",
+    )
+
+
 @_coded("collectstatic::failed")
 def collectstatic_failed(tail: Sequence[str]) -> BuildError:
     """`manage.py collectstatic` failed."""

@@ -9,6 +9,9 @@ Heroku's Python buildpack):
 2. `requirements.in` alone: locked with pip-compile at build time.
 3. `pyproject.toml` or `setup.py` alone: the project itself, `pip install .`.
 
+Pipenv's Pipfile.lock and uv's uv.lock come before all of them, but package_manager has
+already refused an app with files of two managers.
+
 A requirements file can pull in others (`-r`, `-c`) and local projects
 (`-e .`). All of those are read here so that the build can tell, from their
 contents alone, that nothing changed since the last build and skip pip
@@ -29,6 +32,8 @@ from pathlib import Path
 TXT = "requirements.txt"
 IN = "requirements.in"
 TEST = "requirements-test.txt"
+PIPFILE_LOCK = "Pipfile.lock"
+UV_LOCK = "uv.lock"
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 # A `name==version` (or `===`) pin, extras allowed: the one pattern every
@@ -44,9 +49,9 @@ _EDITABLE_OPTIONS = {"-e", "--editable"}
 class Inputs:
     """The app's dependency files, as found in the build dir."""
 
-    kind: str  # TXT, IN, "project" or "none"
+    kind: str  # TXT, IN, PIPFILE_LOCK, UV_LOCK, "project" or "none"
     files: tuple[str, ...]  # every file read, relative to the build dir
-    hashed: bool  # requirements.txt uses --hash: pip's hash-checking mode
+    hashed: bool  # installed in pip's hash-checking mode (--hash, or a Pipfile.lock)
     digest: str  # sha256 over the names and contents of `files`
 
     @property
@@ -147,7 +152,12 @@ def _digest(paths: list[Path], build_dir: Path) -> str:
 
 def find(build_dir: Path, *, include_test: bool = False) -> Inputs:
     """The app's dependency inputs (with `requirements-test.txt` for Heroku CI)."""
-    if (build_dir / TXT).is_file():
+    # package_manager.decide has made sure that only one manager's files exist.
+    if (build_dir / PIPFILE_LOCK).is_file():
+        kind, start = PIPFILE_LOCK, [build_dir / PIPFILE_LOCK, build_dir / "Pipfile"]
+    elif (build_dir / UV_LOCK).is_file():
+        kind, start = UV_LOCK, [build_dir / UV_LOCK, build_dir / "pyproject.toml"]
+    elif (build_dir / TXT).is_file():
         kind, start = TXT, [build_dir / TXT]
         if (build_dir / IN).is_file():
             start.append(build_dir / IN)
@@ -160,7 +170,9 @@ def find(build_dir: Path, *, include_test: bool = False) -> Inputs:
     if include_test and (build_dir / TEST).is_file():
         start.append(build_dir / TEST)
     paths, _ = _collect(start, build_dir)
-    hashed = kind == TXT and _collect([build_dir / TXT], build_dir)[1]
+    hashed = kind in (PIPFILE_LOCK, UV_LOCK) or (
+        kind == TXT and _collect([build_dir / TXT], build_dir)[1]
+    )
     root = build_dir.resolve()
     names = tuple(str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in paths)
     return Inputs(kind=kind, files=names, hashed=hashed, digest=_digest(paths, build_dir))

@@ -60,6 +60,15 @@ CASES = [
         "heroku-24",
     ),
     (
+        "package-manager::multiple",
+        _both(_write("requirements.txt", ""), _write("poetry.lock", "")),
+        "heroku-24",
+    ),
+    ("package-manager::pipfile-not-locked", _write("Pipfile", ""), "heroku-24"),
+    ("package-manager::not-locked", _write("pyproject.toml", "[tool.uv]\n"), "heroku-24"),
+    ("package-manager::unsupported", _write("poetry.lock", ""), "heroku-24"),
+    ("pipfile-lock::invalid", _write("Pipfile.lock", "{"), "heroku-24"),
+    (
         "runtime::url-invalid",
         _both(_write("requirements.txt", ""), _write("ENV:PYTHON_RUNTIME_URL", "ftp://x")),
         "heroku-24",

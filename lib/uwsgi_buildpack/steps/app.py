@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import entrypoint, errors, stats
+from .. import entrypoint, errors, package_manager, stats
 from ..context import PREFIX_IN_APP, BuildContext
 
 
@@ -38,6 +38,10 @@ def check(ctx: BuildContext) -> None:
     venvs = sorted(ctx.build_dir.glob("*/pyvenv.cfg"))
     if venvs:
         raise errors.committed_virtualenv(venvs[0].parent.name)
+    # Before anything is downloaded: an app whose lock would be ignored, or
+    # whose files leave it open which lock is meant, fails within a second.
+    # (Decided again after bin/pre_compile, which may add or remove files.)
+    package_manager.decide(ctx.build_dir)
 
 
 def inspect(ctx: BuildContext) -> App:

@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import cache, errors, output, pip_tools, requirements
+from .. import cache, errors, output, pip_tools, pipfile_lock, requirements, uv_lock
 from ..context import BuildContext
 from .python import Python
 from .uwsgi import Uwsgi
@@ -55,6 +55,10 @@ def make(
     """The lock to sync to: a hash-pinned requirements.txt itself, else pip-compile's."""
     if inputs.kind == "none":
         return None
+    if inputs.kind == requirements.PIPFILE_LOCK:
+        return _from_pipfile_lock(ctx, scratch)
+    if inputs.kind == requirements.UV_LOCK:
+        return _from_uv_lock(ctx, python, scratch)
     if inputs.kind == requirements.TXT and (ctx.build_dir / requirements.IN).is_file():
         problems = requirements.lock_disagreements(ctx.python, ctx.build_dir, ctx.env)
         if problems:
@@ -90,6 +94,34 @@ def make(
     output.detail(f"Locked {len(pins)} packages")
     if inputs.kind == requirements.IN:
         _publish(ctx, lock, len(pins))
+    return Lock(lock, pins)
+
+
+def _from_pipfile_lock(ctx: BuildContext, scratch: Path) -> Lock:
+    """Pipfile.lock's default packages as a hash-pinned requirements file (no Pipenv)."""
+    data = pipfile_lock.load(ctx.build_dir)
+    checked = pipfile_lock.check_current(ctx.build_dir, data)
+    lock = scratch / "requirements.lock"
+    names = pipfile_lock.export(data, lock)
+    output.detail(
+        f"Pipfile.lock: {len(names)} default packages, installed in pip's hash-checking mode"
+        f" (dev-packages are not installed{'; the lock matches Pipfile' if checked else ''})"
+    )
+    return Lock(lock, frozenset(requirements.pinned_names(lock)))
+
+
+def _from_uv_lock(ctx: BuildContext, python: Python, scratch: Path) -> Lock:
+    """uv.lock's default dependencies, exported by uv with hashes, once checked current."""
+    uv = uv_lock.ensure(ctx.cache_dir, ctx.vendor_dir, ctx.python, ctx.env)
+    env = uv_lock.uv_env(ctx.env, ctx.python, ctx.pip_cache / "uv")
+    uv_lock.check_current(uv, ctx.build_dir, env)
+    lock = scratch / "requirements.lock"
+    uv_lock.export(uv, ctx.build_dir, lock, env)
+    pins = frozenset(requirements.pinned_names(lock))
+    output.detail(
+        f"uv.lock: {len(pins)} packages, installed in pip's hash-checking mode"
+        " (dev groups are not installed; the lock matches pyproject.toml)"
+    )
     return Lock(lock, pins)
 
 

@@ -15,7 +15,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import VERSION, cache, dependencies, output, pip_tools, relocate, requirements, runtime
+from .. import (
+    VERSION,
+    cache,
+    dependencies,
+    output,
+    pip_tools,
+    relocate,
+    requirements,
+    runtime,
+    uv_lock,
+)
 from ..context import BuildContext
 from . import lock as lock_step
 from .app import App
@@ -122,7 +132,7 @@ def install(
         ctx.report.cache("packages", "reused", "inputs unchanged")
         if inputs.kind == requirements.IN:
             lock_step.publish_cached(ctx)
-        if inputs.kind == "project":
+        if _installs_project(ctx, inputs):
             _install_project(ctx)
         return Packages(meta, synced=False)
     why = ", ".join(decision.reasons)
@@ -133,7 +143,7 @@ def install(
     with tempfile.TemporaryDirectory(prefix="uwsgi-bp-deps-") as tmp:
         lock = lock_step.make(ctx, python, inputs, tools_dir, uwsgi, Path(tmp))
         _sync(ctx, python, inputs, tools, tools_dir, lock, uwsgi, Path(tmp))
-    if inputs.kind == "project":
+    if _installs_project(ctx, inputs):
         _install_project(ctx)
     if ctx.test_mode and (ctx.build_dir / requirements.TEST).is_file():
         dependencies.install_requirements(
@@ -190,6 +200,13 @@ def _sync(
     finally:
         for leftover in cleanup:
             leftover.unlink(missing_ok=True)
+
+
+def _installs_project(ctx: BuildContext, inputs: requirements.Inputs) -> bool:
+    """A plain project, or a uv project that is a package (uv would install it too)."""
+    if inputs.kind == requirements.UV_LOCK:
+        return uv_lock.is_package(ctx.build_dir)
+    return inputs.kind == "project"
 
 
 def _install_project(ctx: BuildContext) -> None:

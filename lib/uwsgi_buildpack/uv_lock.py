@@ -1,0 +1,117 @@
+"""uv's uv.lock, exported by uv itself to a hash-pinned requirements file.
+
+uv.lock is uv's own TOML format, and only uv knows how to read it right
+(markers, dependency groups, workspace members), so uv does the reading:
+`uv export --frozen --no-dev --no-emit-project` writes the lock's default
+dependencies, without the dev groups and without the project itself, as
+`name==version --hash=...` lines. pip-sync then installs them in pip's
+hash-checking mode like any hash-pinned requirements.txt, keeping the
+buildpack's own packages: one install engine for every lock. (`uv sync
+--locked` would install them too, but into a virtualenv of its own making,
+and it would remove uWSGI, which no lock names.)
+
+uv (hash-pinned in vendor/uv.txt) is installed with the app's pip into a
+directory of the build cache, like pip-tools, and never into the app.
+
+A lock older than its pyproject.toml is refused as uv's own `uv sync
+--locked` refuses it: `uv lock --check` (uv resolves the project again and
+compares; it reads the package index, as uv sync does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import commands, errors, output
+from .cache import CacheEntry, Metadata
+
+LOCK = "uv.lock"
+
+# `package = false` under [tool.uv]: uv installs the project's dependencies only.
+_PACKAGE_FALSE_RE = re.compile(r"^\s*package\s*=\s*false\b", re.MULTILINE)
+_BUILD_SYSTEM_RE = re.compile(r"^\s*\[\s*build-system\s*\]", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class UvKey(Metadata):
+    """The `uv` cache entry's key."""
+
+    uv_lock: str
+
+
+def ensure(cache_dir: Path, vendor_dir: Path, python: Path, env: dict[str, str]) -> Path:
+    """The uv executable, installed into the build cache on first use."""
+    lock = vendor_dir / "uv.txt"
+    key = UvKey(hashlib.sha256(lock.read_bytes()).hexdigest()[:16])
+    entry = CacheEntry(cache_dir, "uv")
+    reusable, reason = entry.check(key)
+    if reusable and (entry.data / "bin" / "uv").is_file():
+        output.detail(f"uv: reusing cache ({reason})")
+        return entry.data / "bin" / "uv"
+    output.detail(f"uv: installing ({reason})")
+    with tempfile.TemporaryDirectory(prefix="uwsgi-bp-uv-") as tmp:
+        target = Path(tmp) / "target"
+        argv = [str(python), "-m", "pip", "install", "--no-deps", "--require-hashes"]
+        argv += ["--target", str(target), "--requirement", str(lock)]
+        try:
+            commands.run(argv, env=env, echo=False, tail_lines=30)
+        except commands.CommandFailed as exc:
+            raise errors.pip_install_failed(lock.name, exc.tail) from None
+        entry.store_tree(target, key, move=True)
+    return entry.data / "bin" / "uv"
+
+
+def uv_env(env: dict[str, str], python: Path, cache: Path) -> dict[str, str]:
+    """uv's environment: the app's Python only, never a download of another."""
+    return {
+        **env,
+        "UV_PYTHON": str(python),
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_CACHE_DIR": str(cache),
+        "UV_NO_PROGRESS": "1",
+    }
+
+
+def check_current(uv: Path, build_dir: Path, env: dict[str, str]) -> None:
+    """Refuse a uv.lock that no longer matches pyproject.toml (`uv lock --check`)."""
+    with tempfile.NamedTemporaryFile(prefix="uwsgi-bp-uvlock-", suffix=".log") as log:
+        try:
+            commands.run(
+                [str(uv), "lock", "--check"],
+                env=env,
+                cwd=str(build_dir),
+                echo=False,
+                log_path=log.name,
+                tail_lines=20,
+            )
+        except commands.CommandFailed:
+            text = Path(log.name).read_text(encoding="utf-8", errors="replace")
+            raise errors.uv_lock_outdated(text.strip().splitlines()[-10:]) from None
+
+
+def export(uv: Path, build_dir: Path, dest: Path, env: dict[str, str]) -> None:
+    """The lock's default dependencies (no dev groups, not the project) with hashes."""
+    argv = [str(uv), "export", "--frozen", "--no-dev", "--no-emit-project"]
+    argv += ["--format", "requirements-txt", "--no-header", "--output-file", str(dest)]
+    with tempfile.NamedTemporaryFile(prefix="uwsgi-bp-uvexport-", suffix=".log") as log:
+        try:
+            commands.run(argv, env=env, cwd=str(build_dir), echo=False, log_path=log.name)
+        except commands.CommandFailed:
+            text = Path(log.name).read_text(encoding="utf-8", errors="replace")
+            raise errors.uv_export_failed(text.strip().splitlines()[-15:]) from None
+
+
+def is_package(build_dir: Path) -> bool:
+    """Whether uv would install the project itself: a [build-system], not `package = false`.
+
+    Read with patterns: the helper also runs on Python 3.10 (no tomllib).
+    """
+    try:
+        text = (build_dir / "pyproject.toml").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return bool(_BUILD_SYSTEM_RE.search(text)) and not _PACKAGE_FALSE_RE.search(text)

@@ -1,0 +1,169 @@
+#!/bin/sh
+# Package managers' locks, installed exactly: Pipfile.lock (Pipenv), uv.lock.
+# The locks are made here by the real tools (pinned, installed into a
+# throwaway virtualenv), not committed: a lock names the package index's host.
+# Every build shares the suite's cache, so uWSGI is compiled once.
+# shellcheck source=testrunner/lib/test_utils.sh
+. "${BUILDPACK_TEST_RUNNER_HOME}/lib/test_utils.sh"
+# shellcheck source=helpers.sh
+. "${BUILDPACK_HOME}/test/helpers.sh"
+
+PIPENV_VERSION=2026.10.3
+UV_VERSION=0.13.9
+
+oneTimeSetUp() {
+	start_suite
+	TOOLS_VENV="${SHUNIT_TMPDIR}/lock-tools"
+	if ! { python3 -m venv "${TOOLS_VENV}" &&
+		"${TOOLS_VENV}/bin/pip" install --quiet "pipenv==${PIPENV_VERSION}" "uv==${UV_VERSION}"; } >"${SHUNIT_TMPDIR}/tools.log" 2>&1; then
+		fail "installing pipenv and uv failed: $(tail -n 5 "${SHUNIT_TMPDIR}/tools.log")"
+	fi
+	# The index pip uses by default, asked of pip rather than written here.
+	INDEX_URL=$("${TOOLS_VENV}/bin/python" -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)')
+}
+
+oneTimeTearDown() {
+	end_suite
+}
+
+# new_app: BUILD_DIR becomes an app on Python 3.12 whose wsgi.py answers with
+# the versions of the packages installed (or "absent").
+new_app() {
+	rm -rf "${BUILD_DIR}"
+	mkdir -p "${BUILD_DIR}"
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	cat >"${BUILD_DIR}/wsgi.py" <<'PY'
+import importlib.metadata
+
+
+def application(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    found = []
+    for name in ("six", "markupsafe", "iniconfig", "uv-app"):
+        try:
+            found.append(f"{name}={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            found.append(f"{name}=absent")
+    return [" ".join(found).encode()]
+PY
+}
+
+# pipenv_app [PACKAGE=SPEC...]: BUILD_DIR becomes an app whose Pipfile has
+# these packages, iniconfig as a dev-package, and a wsgi.py that answers with
+# the installed versions; locked with the real pipenv.
+pipenv_app() {
+	new_app
+	{
+		printf '[[source]]\nname = "pypi"\nurl = "%s"\nverify_ssl = true\n\n[packages]\n' "${INDEX_URL}"
+		for pair in "$@"; do printf '%s = "%s"\n' "${pair%%=*}" "${pair#*=}"; done
+		printf '\n[dev-packages]\niniconfig = "*"\n'
+	} >"${BUILD_DIR}/Pipfile"
+	(cd "${BUILD_DIR}" && PIPENV_IGNORE_VIRTUALENVS=1 PIPENV_VENV_IN_PROJECT=1 PIPENV_YES=1 \
+		nice "${TOOLS_VENV}/bin/pipenv" lock --python "${TOOLS_VENV}/bin/python" >"${OUTPUT_DIR}/pipenv.log" 2>&1) ||
+		fail "pipenv lock failed: $(tail -n 5 "${OUTPUT_DIR}/pipenv.log")"
+	rm -rf "${BUILD_DIR}/.venv"
+}
+
+testPipfileLockIsInstalledExactlyAndSyncedOnlyWhenItChanges() {
+	pipenv_app six='==1.16.0' markupsafe='*'
+	assertEquals "the lock pins six below PyPI's newest" '"==1.16.0"' \
+		"$(grep -A8 '"six"' "${BUILD_DIR}/Pipfile.lock" | sed -n 's/.*"version": \(".*"\).*/\1/p')"
+	cp -a "${BUILD_DIR}" "${OUTPUT_DIR}/pipenv-app"
+	# pip appends to PIP_LOG on every run (set from the start: a PIP_* change
+	# is a reason to sync).
+	echo "${OUTPUT_DIR}/pip.log" >"${ENV_DIR}/PIP_LOG"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Installing dependencies from Pipfile.lock"
+	assertCaptured "installed in pip's hash-checking mode (dev-packages are not installed; the lock matches Pipfile)"
+	assertNotCaptured "pip-compile"
+	move_slug
+	assertServes "six=1.16.0 markupsafe=3." /
+	assertFileContains "the dev-package is not installed" "iniconfig=absent" "${BODY_FILE}"
+
+	# Unchanged lock: pip does not run.
+	cp -a "${OUTPUT_DIR}/pipenv-app" "${BUILD_DIR}"
+	assertTrue "pip ran in the first build" "[ -s '${OUTPUT_DIR}/pip.log' ]"
+	: >"${OUTPUT_DIR}/pip.log"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Installed packages: reusing cache, pip not run (Pipfile.lock, Pipfile, uWSGI"
+	assertEquals "pip did not run" 0 "$(wc -c <"${OUTPUT_DIR}/pip.log")"
+
+	# A package removed from the lock is gone after the warm build.
+	pipenv_app six='==1.16.0'
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Installed packages: syncing (Pipfile.lock changed)"
+	move_slug
+	assertServes "six=1.16.0 markupsafe=absent iniconfig=absent" /
+	rm -f "${ENV_DIR}/PIP_LOG"
+}
+
+testStalePipfileLockFailsWithTheLockCommand() {
+	pipenv_app six='==1.16.0'
+	printf 'idna = "*"\n' >>"${BUILD_DIR}/Pipfile"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError 1 " !     Error: Pipfile.lock is out of date with Pipfile."
+	assertCaptured "    pipenv lock"
+	assertNotCaptured "Traceback"
+}
+
+# uv_app DEPENDENCY...: BUILD_DIR becomes a uv project (iniconfig in the dev
+# group; a package when BUILD_SYSTEM is set), locked with the real uv.
+uv_app() {
+	new_app
+	{
+		printf '[project]\nname = "uv-app"\nversion = "0.1.0"\nrequires-python = ">=3.10"\ndependencies = ['
+		for dependency in "$@"; do printf '"%s", ' "${dependency}"; done
+		printf ']\n\n[dependency-groups]\ndev = ["iniconfig"]\n'
+		if [ -n "${BUILD_SYSTEM:-}" ]; then
+			printf '\n[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+			printf '\n[tool.setuptools]\npy-modules = ["wsgi"]\n'
+		fi
+	} >"${BUILD_DIR}/pyproject.toml"
+	(cd "${BUILD_DIR}" && UV_PYTHON_DOWNLOADS=never nice "${TOOLS_VENV}/bin/uv" lock \
+		--python "${TOOLS_VENV}/bin/python" >"${OUTPUT_DIR}/uv.log" 2>&1) ||
+		fail "uv lock failed: $(tail -n 5 "${OUTPUT_DIR}/uv.log")"
+}
+
+testUvLockIsInstalledExactlyAndSyncedOnlyWhenItChanges() {
+	uv_app "six==1.16.0" markupsafe
+	cp -a "${BUILD_DIR}" "${OUTPUT_DIR}/uv-app"
+	echo "${OUTPUT_DIR}/pip.log" >"${ENV_DIR}/PIP_LOG"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Installing dependencies from uv.lock"
+	assertCaptured "uv.lock: 2 packages, installed in pip's hash-checking mode (dev groups are not installed; the lock matches pyproject.toml)"
+	assertNotCaptured "pip-compile"
+	move_slug
+	assertServes "six=1.16.0 markupsafe=3." /
+	assertFileContains "neither the dev group nor the project (no build system)" \
+		"iniconfig=absent uv-app=absent" "${BODY_FILE}"
+
+	cp -a "${OUTPUT_DIR}/uv-app" "${BUILD_DIR}"
+	: >"${OUTPUT_DIR}/pip.log"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Installed packages: reusing cache, pip not run (uv.lock, pyproject.toml, uWSGI"
+	assertEquals "pip did not run" 0 "$(wc -c <"${OUTPUT_DIR}/pip.log")"
+
+	# markupsafe removed, and the project made a package: installed, not editable.
+	BUILD_SYSTEM=1 uv_app "six==1.16.0"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Installed packages: syncing (uv.lock changed)"
+	assertCaptured "Installed the project itself (pip install .)"
+	move_slug
+	assertServes "six=1.16.0 markupsafe=absent iniconfig=absent uv-app=0.1.0" /
+	rm -f "${ENV_DIR}/PIP_LOG"
+}
+
+testStaleUvLockFailsWithTheLockCommand() {
+	uv_app "six==1.16.0"
+	sed -i 's/"six==1.16.0"/"six==1.17.0"/' "${BUILD_DIR}/pyproject.toml"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError 1 " !     Error: uv.lock is out of date with pyproject.toml."
+	assertCaptured "    uv lock"
+	assertNotCaptured "Traceback"
+}
