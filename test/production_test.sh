@@ -355,31 +355,6 @@ testRequestWithBrowserSizedCookiesIsAnswered() {
 	assertFileNotContains "invalid request block size" "${DYNO_LOG}"
 }
 
-testStatsServerListensOnLoopbackOnly() {
-	use_fixture wsgi-app
-	echo 3.12 >"${BUILD_DIR}/.python-version"
-	echo 1 >"${ENV_DIR}/UWSGI_STATS"
-	compile_with_cache "${TEST_SUITE_CACHE}"
-	assertBuilt
-	assertCaptured "UWSGI_STATS is set: uwsgitop is installed"
-	move_slug
-	assertTrue "uwsgitop installed" "[ -x '${SLUG_DIR}/.heroku/python/bin/uwsgitop' ]"
-	with_dyno '
-		ss -ltn >"$OUT/listening"
-		python3 -c "
-import json, socket
-s = socket.create_connection((\"127.0.0.1\", 1717))
-data = b\"\"
-while chunk := s.recv(65536):
-    data += chunk
-print(\"stats workers:\", len(json.loads(data)[\"workers\"]))
-" >"$OUT/stats"' UWSGI_STATS=1
-	assertFileContains "127.0.0.1:1717" "${OUTPUT_DIR}/listening"
-	assertFileNotContains "0.0.0.0:1717" "${OUTPUT_DIR}/listening"
-	assertFileNotContains "*:1717" "${OUTPUT_DIR}/listening"
-	assertFileContains "stats workers:" "${OUTPUT_DIR}/stats"
-}
-
 # UWSGI_STATS is decided once, at build time (stats.py): every value that starts
 # the stats server also installs uwsgitop, and the other way round. These two
 # used to do one without the other.
@@ -406,6 +381,10 @@ print(\"stats workers:\", len(json.loads(data)[\"workers\"]))
 	assertFileNotContains "0.0.0.0:1717" "${OUTPUT_DIR}/listening"
 	assertFileNotContains "*:1717" "${OUTPUT_DIR}/listening"
 	assertFileContains "stats workers:" "${OUTPUT_DIR}/stats"
+}
+
+testStatsServerListensOnLoopbackOnly() {
+	assertStatsServerAndUwsgitopFor 1
 }
 
 testStatsLocalhostAddressInstallsUwsgitopAndStartsTheServer() {

@@ -8,9 +8,11 @@ corporate user's only way to reach an index).
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
-from . import commands, errors, requirements, runtime
+from . import commands, errors, output, requirements, runtime
+from .cache import CacheEntry, Metadata
 
 
 def pip_env(env: dict[str, str], pip_cache: Path) -> dict[str, str]:
@@ -112,3 +114,36 @@ def is_installed(prefix: Path, minor: str, project: str) -> bool:
         if requirements.normalise(name) == wanted:
             return True
     return False
+
+
+def ensure_tool(
+    entry: CacheEntry,
+    key: Metadata,
+    label: str,
+    probe: str,
+    python: Path,
+    lock: Path,
+    env: dict[str, str],
+) -> Path:
+    """A tool the buildpack runs itself (pip-tools, uv), kept in its own cache entry.
+
+    Installed with pip from its hash-pinned vendor lock into the entry's
+    directory (`--target`), never into the app's Python; reused while the key
+    matches and the installed tool (`probe`, a path in the entry) is there.
+    Returns the entry's data directory.
+    """
+    reusable, reason = entry.check(key)
+    if reusable and (entry.data / probe).exists():
+        output.detail(f"{label}: reusing cache ({reason})")
+        return entry.data
+    output.detail(f"{label}: installing ({reason})")
+    with tempfile.TemporaryDirectory(prefix=f"uwsgi-bp-{entry.name}-") as tmp:
+        target = Path(tmp) / "target"
+        argv = [str(python), "-m", "pip", "install", "--no-deps", "--require-hashes"]
+        argv += ["--target", str(target), "--requirement", str(lock)]
+        try:
+            commands.run(argv, env=env, echo=False, tail_lines=30)
+        except commands.CommandFailed as exc:
+            raise errors.pip_install_failed(lock.name, exc.tail) from None
+        entry.store_tree(target, key, move=True)
+    return entry.data

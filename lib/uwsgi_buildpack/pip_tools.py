@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import commands, dependencies, errors, output
+from . import commands, dependencies, errors
 from .cache import CacheEntry, Metadata
 
 # Runs piptools' CLI (`python -m piptools compile|sync ...`) from DIR.
@@ -49,21 +49,7 @@ def ensure(
     lock = vendor_dir / "pip-tools.txt"
     key = PipToolsKey(hashlib.sha256(lock.read_bytes()).hexdigest()[:16], minor)
     entry = CacheEntry(cache_dir, "pip-tools")
-    reusable, reason = entry.check(key)
-    if reusable and (entry.data / "piptools").is_dir():
-        output.detail(f"pip-tools: reusing cache ({reason})")
-        return entry.data
-    output.detail(f"pip-tools: installing ({reason})")
-    with tempfile.TemporaryDirectory(prefix="uwsgi-bp-piptools-") as tmp:
-        target = Path(tmp) / "target"
-        argv = [str(python), "-m", "pip", "install", "--no-deps", "--require-hashes"]
-        argv += ["--target", str(target), "--requirement", str(lock)]
-        try:
-            commands.run(argv, env=env, echo=False, tail_lines=30)
-        except commands.CommandFailed as exc:
-            raise errors.pip_install_failed(lock.name, exc.tail) from None
-        entry.store_tree(target, key, move=True)
-    return entry.data
+    return dependencies.ensure_tool(entry, key, "pip-tools", "piptools", python, lock, env)
 
 
 def _argv(tools: Path, python: Path, command: str) -> list[str]:

@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import commands, errors, output
+from . import commands, dependencies, errors
 from .cache import CacheEntry, Metadata
 
 LOCK = "uv.lock"
@@ -48,21 +48,7 @@ def ensure(cache_dir: Path, vendor_dir: Path, python: Path, env: dict[str, str])
     lock = vendor_dir / "uv.txt"
     key = UvKey(hashlib.sha256(lock.read_bytes()).hexdigest()[:16])
     entry = CacheEntry(cache_dir, "uv")
-    reusable, reason = entry.check(key)
-    if reusable and (entry.data / "bin" / "uv").is_file():
-        output.detail(f"uv: reusing cache ({reason})")
-        return entry.data / "bin" / "uv"
-    output.detail(f"uv: installing ({reason})")
-    with tempfile.TemporaryDirectory(prefix="uwsgi-bp-uv-") as tmp:
-        target = Path(tmp) / "target"
-        argv = [str(python), "-m", "pip", "install", "--no-deps", "--require-hashes"]
-        argv += ["--target", str(target), "--requirement", str(lock)]
-        try:
-            commands.run(argv, env=env, echo=False, tail_lines=30)
-        except commands.CommandFailed as exc:
-            raise errors.pip_install_failed(lock.name, exc.tail) from None
-        entry.store_tree(target, key, move=True)
-    return entry.data / "bin" / "uv"
+    return dependencies.ensure_tool(entry, key, "uv", "bin/uv", python, lock, env) / "bin" / "uv"
 
 
 def uv_env(env: dict[str, str], python: Path, cache: Path) -> dict[str, str]:
