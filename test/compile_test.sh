@@ -112,7 +112,7 @@ testPythonMinorChangeRecompilesAndSaysWhy() {
 	echo "3.12" >"${BUILD_DIR}/.python-version"
 	compile_with_cache "${TEST_SUITE_CACHE}"
 	assertBuilt
-	assertCaptured "uWSGI 2.0.31: compiling (Python ${PY313} -> ${PY312})"
+	assertCaptured "uWSGI 2.0.31: compiling (Python ${PY313%.*} -> ${PY312%.*})"
 	assertCaptured "Python and installed packages: discarding cache (Python ${PY313} -> ${PY312})"
 	move_slug
 	assertServes "on Python ${PY312}" /
@@ -120,12 +120,15 @@ testPythonMinorChangeRecompilesAndSaysWhy() {
 
 # The mirror holds one patch release per minor version, so an older patch build
 # is represented by the cache an earlier build of it would have left: same
-# entries, with the metadata naming the older patch.
-testPythonPatchChangeRecompilesAndSaysWhy() {
+# entries, with the metadata naming the older patch. A patch release keeps
+# the installed packages and uWSGI's binary (CPython's ABI is stable within a
+# minor version): no pip, no compiler, and the slug serves on the new Python.
+testPythonPatchChangeKeepsPackagesAndUwsgiAndSaysWhy() {
 	use_fixture wsgi-app
 	echo "3.12" >"${BUILD_DIR}/.python-version"
 	compile_with_cache "${TEST_SUITE_CACHE}"
 	assertBuilt
+	first=$(uwsgi_md5 "${BUILD_DIR}")
 	older="${PY312%.*}.0"
 	for entry in uwsgi python; do
 		meta="${TEST_SUITE_CACHE}/uwsgi-buildpack/${entry}/metadata.json"
@@ -137,8 +140,33 @@ testPythonPatchChangeRecompilesAndSaysWhy() {
 	echo "3.12" >"${BUILD_DIR}/.python-version"
 	compile_with_cache "${TEST_SUITE_CACHE}"
 	assertBuilt
-	assertCaptured "uWSGI 2.0.31: compiling (Python ${older} -> ${PY312})"
-	assertCaptured "discarding cache (Python ${older} -> ${PY312})"
+	assertCaptured "Python ${older} -> ${PY312}: a patch release of the same minor version; keeping the installed packages"
+	assertCaptured "Installing Python ${PY312} from"
+	assertCaptured "uWSGI 2.0.31: reusing cached binary"
+	assertCaptured "Built with Python ${older}; CPython keeps its ABI within ${PY312%.*}, so it runs on ${PY312} as is"
+	assertCaptured "Installed packages: reusing cache, pip not run"
+	assertNotCaptured "compiling"
+	assertNotCaptured "Looking in indexes"
+	assertCaptured "Python and installed packages: cache saved"
+	assertEquals "the same uwsgi binary" "${first}" "$(uwsgi_md5 "${BUILD_DIR}")"
+	assertFileContains "the cache now names the new patch release" "\"python\": \"${PY312}\"" \
+		"${TEST_SUITE_CACHE}/uwsgi-buildpack/python/metadata.json"
+	move_slug
+	# The kept packages and their console scripts work on the new runtime.
+	lib="${SLUG_DIR}/.heroku/python/lib"
+	assertEquals "six kept" "1.16.0" \
+		"$(env -i LD_LIBRARY_PATH="${lib}" "${SLUG_DIR}/.heroku/python/bin/python3" -c 'import six; print(six.__version__)' 2>&1)"
+	assertContains "pip kept" \
+		"$(env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH="${lib}" "${SLUG_DIR}/.heroku/python/bin/pip" --version 2>&1)" "(python 3.12)"
+	assertServes "on Python ${PY312}" /
+	# The next build reuses everything.
+	rm -rf "${BUILD_DIR}" && mkdir -p "${BUILD_DIR}"
+	use_fixture wsgi-app
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Python and installed packages: reusing cache"
+	assertCaptured "Python and installed packages: cache unchanged"
 }
 
 testAppPinnedUwsgiVersionWins() {

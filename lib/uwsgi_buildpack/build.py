@@ -3,7 +3,8 @@
 Order matters:
 1. Python, restored from the cache when its key (version, stack, arch) still
    matches, else downloaded, verified and unpacked fresh, with pip from its own
-   bundled wheel. The cached prefix includes the installed packages.
+   bundled wheel. The cached prefix includes the installed packages; a new
+   patch release of the same minor version keeps them (and uWSGI's binary).
 2. uWSGI, from the cached wheel or compiled, and installed before the app's
    requirements so that pip sees it satisfied and never compiles it again.
    The compile is the longest part of a cold build: it starts as soon as

@@ -33,6 +33,7 @@ LABELS = {
     "stack": "stack",
     "arch": "architecture",
     "python": "Python",
+    "python_minor": "Python",
     "uwsgi": "uWSGI",
     "uwsgi_sha256": "uWSGI source",
     "build_options": "build options",

@@ -241,15 +241,15 @@ def test_lock_cached_for_requirements_in_is_published_into_the_slug(tmp_path, ca
     (stored / "requirements.lock").write_text(
         "six==1.16.0\n    # via -r @BUILD_DIR@/requirements.in\n"
     )
-    key = lock_step.LockKey(requirements="requirements.in:" + "ab" * 8, python="3.12.1")
+    key = lock_step.LockKey(requirements="requirements.in:" + "ab" * 8, python_minor="3.12")
     cache.CacheEntry(ctx.cache_dir, "lock").store_tree(stored, key)
     lock_step.publish_cached(ctx)
     assert (
         ctx.build_dir / "requirements.txt"
     ).read_text() == "six==1.16.0\n    # via -r ./requirements.in\n"
     assert "Warning: requirements.in is not locked." in capsys.readouterr().out
-    # The key walks both fields: a new Python means a new lock.
-    assert dataclasses.replace(key, python="3.12.7").changes(key.as_dict()) == ["python"]
+    # The key walks both fields: a new Python minor version means a new lock.
+    assert dataclasses.replace(key, python_minor="3.13").changes(key.as_dict()) == ["python_minor"]
 
 
 # --- packages: the warm build's skip-pip decision ----------------------------

@@ -28,7 +28,11 @@ class LockKey(cache.Metadata):
     """The `lock` cache entry's key."""
 
     requirements: str
-    python: str
+    # The minor version, not the patch release: pip-compile resolves the same
+    # way on every 3.12.x unless a dependency's marker tests
+    # python_full_version, which is next to unheard of; a patch release
+    # then keeps the lock, and the installed packages with it (steps/python).
+    python_minor: str
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ def make(
     source = inputs.main
     lock = scratch / "requirements.lock"
     entry = cache.CacheEntry(ctx.cache_dir, "lock")
-    key = LockKey(requirements=requirements_digest(inputs), python=python.version)
+    key = LockKey(requirements=requirements_digest(inputs), python_minor=python.minor)
     reusable, reason = entry.check(key)
     stored = (entry.metadata() or {}).get("requirements", "")
     if not reusable and stored and stored != key.requirements:

@@ -8,11 +8,24 @@ which decides whether pip runs at all.
 A fresh runtime has no pip yet: its bundled pip wheel is unpacked first
 (`bundled_pip`), so that the uWSGI compile can start before pip is installed
 (see build.py), and `bootstrap_pip` then installs pip for good.
+
+A new patch release of the same minor version (3.12.0 -> 3.12.1: what every
+app whose .python-version says `3.12` gets after each CPython release) needs
+a fresh runtime, but not fresh packages: CPython keeps its ABI within a minor
+version, which is why pip installs the same `cp312` wheels on every 3.12.x.
+So the new runtime is unpacked and the cached prefix's installed packages are
+linked into it (`carry_packages`): site-packages whole, and what pip put
+elsewhere in the prefix (console scripts, uWSGI's binary, data files) as each
+package's RECORD lists it. Nothing is reinstalled and nothing is compiled.
+Heroku's own buildpack discards its cache on any Python change; a minor
+version change still does that here.
 """
 
 from __future__ import annotations
 
+import csv
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +52,9 @@ class Restored:
 
     fingerprint: Fingerprint
     metadata: dict[str, str]
+    # The patch release the packages were carried over from, if the runtime
+    # is new (then the prefix must be saved again, whatever pip does).
+    carried_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,17 +123,82 @@ def install(ctx: BuildContext, scratch: Path) -> Python:
         cache.link_tree(entry.data, ctx.prefix)
         restored = Restored(fingerprint(ctx.prefix, minor), entry.metadata() or {})
         return Python(version, minor, key, restored)
-    if reason != "nothing cached yet":
+    stored = entry.metadata() or {}
+    carry = is_patch_change(stored, key)
+    if carry:
+        output.detail(
+            f"Python {stored['python']} -> {version}: a patch release of the same minor version;"
+            f" keeping the installed packages (CPython keeps its ABI within {minor})"
+        )
+        ctx.report.cache("python", "carried", reason)
+    elif reason != "nothing cached yet":
         output.detail(f"Python and installed packages: discarding cache ({reason})")
-    ctx.report.cache("python", "discarded" if reason != "nothing cached yet" else "empty", reason)
+        ctx.report.cache("python", "discarded", reason)
+    else:
+        ctx.report.cache("python", "empty", reason)
     output.detail(f"Installing Python {version} from {runtime.archive_name(version, plat)}")
     timer = output.Timer()
     runtime.install(source, version, plat, ctx.prefix)
     actual = runtime.python_runtime_version(ctx.prefix, ctx.env)
     if actual != version:
         raise errors.runtime_broken(f"expected Python {version}, the archive holds {actual}")
+    if carry:
+        count = carry_packages(entry.data, ctx.prefix, minor)
+        output.detail(f"Installed Python {version}; kept {count} installed packages, in {timer}")
+        restored = Restored((), stored, carried_from=stored["python"])
+        return Python(version, minor, key, restored)
     pip = runtime.unpack_bundled_pip(ctx.prefix, scratch, ctx.env)
     return Python(version, minor, key, None, bundled_pip=pip, timer=timer)
+
+
+def is_patch_change(stored: dict[str, str], key: PythonKey) -> bool:
+    """Whether the cached prefix holds another patch release of the same minor version.
+
+    Only a prefix whose packages were installed completely (its metadata
+    records what from) is worth keeping.
+    """
+    old = stored.get("python", "")
+    return (
+        old != key.python
+        and old.split(".")[:2] == key.python.split(".")[:2]
+        and stored.get("stack") == key.stack
+        and stored.get("arch") == key.arch
+        and stored.get("format") == cache.CACHE_FORMAT
+        and bool(stored.get("requirements"))
+    )
+
+
+def carry_packages(cached_prefix: Path, prefix: Path, minor: str) -> int:
+    """Link the installed packages of a cached prefix into a fresh runtime at `prefix`.
+
+    site-packages is taken whole (the runtime's own is empty). Files pip put
+    elsewhere in the prefix are found in each package's RECORD, pip's own
+    list of what it installed; a path the new runtime already has is its
+    own and is never replaced. Returns the number of packages kept.
+    """
+    site = Path("lib") / f"python{minor}" / "site-packages"
+    shutil.rmtree(prefix / site)
+    (prefix / site).parent.mkdir(parents=True, exist_ok=True)
+    cache.link_tree(cached_prefix / site, prefix / site)
+    root = os.path.realpath(cached_prefix)
+    cached_site = os.path.realpath(cached_prefix / site)
+    records = sorted((prefix / site).glob("*.dist-info/RECORD"))
+    for record in records:
+        with open(record, encoding="utf-8", newline="") as f:
+            rows = [row[0] for row in csv.reader(f) if row]
+        for name in rows:
+            source = os.path.normpath(os.path.join(cached_site, name))
+            if source.startswith(cached_site + os.sep) or not source.startswith(root + os.sep):
+                continue
+            dest = prefix / os.path.relpath(source, root)
+            if dest.exists() or dest.is_symlink() or not os.path.isfile(source):
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source, dest)
+            except OSError:
+                shutil.copy2(source, dest)
+    return len(records)
 
 
 def bootstrap_pip(ctx: BuildContext, python: Python) -> None:

@@ -1,8 +1,9 @@
 """The slug's last touches, and the Python prefix saved back to the cache.
 
-The prefix is saved only when this build changed it: pip synced, or the
-restored prefix's bin/ and site-packages no longer match their fingerprint
-(a hook installed something, a wheel was reinstalled).
+The prefix is saved only when this build changed it: pip synced, a new patch
+release of Python took the packages over, or the restored prefix's bin/ and
+site-packages no longer match their fingerprint (a hook installed something,
+a wheel was reinstalled).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def finish(
     if (
         not packages.synced
         and restored is not None
+        and restored.carried_from is None
         and restored.fingerprint == fingerprint(ctx.prefix, python.minor)
     ):
         output.detail("Python and installed packages: cache unchanged")

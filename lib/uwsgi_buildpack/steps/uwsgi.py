@@ -23,7 +23,7 @@ class Plan:
 
     spec: uwsgi_build.UwsgiSpec
     key: uwsgi_build.UwsgiKey
-    cached: Path | None
+    cached: uwsgi_build.CachedWheel | None
     reason: str  # why the cached wheel is reused, or why it is compiled
 
 
@@ -68,7 +68,7 @@ def start(
     entry, env = _entry(ctx), dict(ctx.env)
     return uwsgi_build.BackgroundCompile(
         lambda: uwsgi_build.compile_and_store(
-            entry, planned.spec, planned.key, ctx.vendor_dir, ctx.prefix, python.minor, env, pip
+            entry, planned.spec, planned.key, ctx.vendor_dir, ctx.prefix, python.version, env, pip
         )
     )
 
@@ -89,8 +89,14 @@ def install(
     ctx.report.set("uwsgi_version", spec.version)
     if planned.cached is not None:
         output.detail(f"uWSGI {spec.version}: reusing cached binary ({planned.reason})")
+        built_with = planned.cached.built_with_python
+        if built_with and built_with != python.version:
+            output.detail(
+                f"Built with Python {built_with}; CPython keeps its ABI within {python.minor},"
+                f" so it runs on {python.version} as is"
+            )
         ctx.report.cache("uwsgi", "reused", planned.reason)
-        return Uwsgi(planned, _install_wheel(ctx, python, planned, planned.cached), None)
+        return Uwsgi(planned, _install_wheel(ctx, python, planned, planned.cached.path), None)
     output.detail(f"uWSGI {spec.version}: compiling ({planned.reason})")
     output.detail(
         f"Compiling on {uwsgi_build.cpu_count()} cores, while the app's dependencies install"
