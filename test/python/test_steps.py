@@ -154,6 +154,76 @@ def test_python_installs_a_fresh_runtime_then_restores_it_from_the_cache(
     assert "Python and installed packages: reusing cache (Python 3.12.1" in capsys.readouterr().out
 
 
+def test_a_patch_release_keeps_the_installed_packages(tmp_path, mirror_url, capsys):
+    first = make_ctx(tmp_path / "one", {"PYTHON_RUNTIME_URL": mirror_url})
+    (first.build_dir / ".python-version").write_text("3.12\n")
+    first = dataclasses.replace(first, cache_dir=tmp_path / "cache")
+    first = dataclasses.replace(first, env=runtime.python_env(first.prefix, dict(first.env)))
+    fresh = python_step.install(first, tmp_path / "pip")
+    python_step.bootstrap_pip(first, fresh)
+    # A package with files outside site-packages, as pip records them; one
+    # RECORD line names a file of the runtime itself, which must stay the new one.
+    site = first.prefix / fresh.site_packages
+    info = site / "demo-1.0.dist-info"
+    info.mkdir()
+    (first.prefix / "share" / "demo").mkdir(parents=True)
+    (first.prefix / "share" / "demo" / "data.txt").write_text("data")
+    (first.prefix / "bin" / "demo").write_text("#!/bin/sh\necho demo\n")
+    (info / "RECORD").write_text(
+        "demo-1.0.dist-info/RECORD,,\n"
+        "../../../share/demo/data.txt,sha256=x,4\n"
+        "../../../bin/demo,sha256=y,20\n"
+        "../../../bin/python3.12,sha256=z,1\n"
+        "../../../../outside.txt,sha256=z,1\n"
+    )
+    packages = packages_step.Packages(META, synced=True)
+    wheel = uwsgi_step.UwsgiWheel(tmp_path / "uwsgi.whl", "e" * 64)
+    app = app_step.App(entry=None, stats_address=None)
+    slug_step.finish(first, fresh, app, packages, wheel)
+    meta_path = first.cache_dir / "uwsgi-buildpack" / "python" / "metadata.json"
+    stored = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**stored, "python": "3.12.0"}))
+    capsys.readouterr()
+
+    second = dataclasses.replace(first, build_dir=tmp_path / "two" / "app")
+    second.build_dir.mkdir(parents=True)
+    second = dataclasses.replace(second, env=runtime.python_env(second.prefix, dict(first.env)))
+    (second.build_dir / ".python-version").write_text("3.12\n")
+    carried = python_step.install(second, tmp_path / "pip2")
+    out = capsys.readouterr().out
+    assert "Python 3.12.0 -> 3.12.1: a patch release of the same minor version" in out
+    assert carried.restored is not None and carried.restored.carried_from == "3.12.0"
+    assert carried.bundled_pip is None  # pip came along: no bootstrap
+    assert carried.restored.metadata["requirements"] == META.requirements
+    new_site = second.prefix / carried.site_packages
+    assert (new_site / "demo-1.0.dist-info" / "RECORD").is_file()
+    assert (new_site / "pip").is_dir() and (second.prefix / "bin" / "pip").is_file()
+    assert (second.prefix / "share" / "demo" / "data.txt").read_text() == "data"
+    assert (second.prefix / "bin" / "demo").is_file()
+    # The new runtime's own files are its own, not the cached ones.
+    cached_python = first.cache_dir / "uwsgi-buildpack" / "python" / "data" / "bin" / "python3.12"
+    new_python = second.prefix / "bin" / "python3.12"
+    assert new_python.stat().st_ino != cached_python.stat().st_ino
+    assert not (tmp_path / "two" / "outside.txt").exists()
+    # Saved again under the new patch release, even though pip did not run.
+    slug_step.finish(second, carried, app, packages_step.Packages(META, synced=False), wheel)
+    assert "Python and installed packages: cache saved" in capsys.readouterr().out
+    assert json.loads(meta_path.read_text())["python"] == "3.12.1"
+
+
+def test_only_a_patch_release_of_the_same_minor_keeps_the_packages():
+    key = python_step.PythonKey(python="3.12.7", stack="heroku-24", arch="amd64")
+    stored = {**key.as_dict(), "python": "3.12.1", "format": cache.CACHE_FORMAT}
+    stored["requirements"] = "requirements.txt:" + "ab" * 8
+    assert python_step.is_patch_change(stored, key)
+    assert not python_step.is_patch_change({**stored, "python": "3.13.1"}, key)
+    assert not python_step.is_patch_change({**stored, "python": "3.12.7"}, key)  # the same
+    assert not python_step.is_patch_change({**stored, "stack": "heroku-22"}, key)
+    assert not python_step.is_patch_change({**stored, "arch": "arm64"}, key)
+    assert not python_step.is_patch_change({**stored, "format": "0"}, key)
+    assert not python_step.is_patch_change({**stored, "requirements": ""}, key)
+
+
 # --- uwsgi --------------------------------------------------------------------
 
 
@@ -165,7 +235,7 @@ def test_uwsgi_plan_compiles_what_the_cache_lacks_and_follows_the_app_pin(tmp_pa
     (ctx.build_dir / "requirements.txt").write_text("uwsgi==2.0.28\n")
     pinned = uwsgi_step.plan(ctx, python_result(None))
     assert (pinned.spec.version, pinned.spec.origin) == ("2.0.28", "requirements.txt")
-    assert pinned.key.uwsgi == "2.0.28" and pinned.key.python == "3.12.1"
+    assert pinned.key.uwsgi == "2.0.28" and pinned.key.python_minor == "3.12"
 
 
 def _cached_wheel(ctx: BuildContext, python: python_step.Python, tmp_path: Path) -> str:
@@ -204,8 +274,8 @@ def test_uwsgi_finish_waits_on_the_compile_handle(tmp_path, capsys):
     sha = _cached_wheel(ctx, python_result(None), tmp_path)
     python = python_result({"uwsgi_wheel_sha256": sha})
     planned = uwsgi_step.plan(ctx, python)
-    compiled = planned.cached
-    assert compiled is not None
+    assert planned.cached is not None
+    compiled = planned.cached.path
     handle = uwsgi_build.BackgroundCompile(lambda: compiled)
     waited = uwsgi_step.finish(ctx, python, uwsgi_step.Uwsgi(planned, None, handle))
     assert waited == uwsgi_step.UwsgiWheel(compiled, sha)

@@ -44,10 +44,12 @@ def test_same_pin_as_vendored_keeps_the_hash(tmp_path):
     assert choose(VENDOR, req).sha256 == vendored(VENDOR).sha256
 
 
-def test_cache_key_covers_python_patch_stack_and_arch():
+def test_cache_key_covers_python_minor_stack_and_arch_not_the_patch_release():
     spec = vendored(VENDOR)
     a = cache_key(spec, "3.12.1", "heroku-24", "amd64")
-    assert cache_key(spec, "3.12.7", "heroku-24", "amd64") != a
+    assert cache_key(spec, "3.13.1", "heroku-24", "amd64") != a
+    # CPython's ABI is stable within a minor version: same binary.
+    assert cache_key(spec, "3.12.7", "heroku-24", "amd64") == a
     assert cache_key(spec, "3.12.1", "heroku-22", "amd64") != a
     assert cache_key(spec, "3.12.1", "heroku-24", "arm64") != a
     assert "build_options" in a
