@@ -11,6 +11,7 @@ oneTimeSetUp() {
 	start_suite
 	# Some tests run bin/compile with TEST_SUITE_CACHE themselves: seed it at setUp.
 	SEED_EVERY_TEST=yes
+	PY312=$(mirror_version_of 3.12)
 	KILLS=0
 	PHASE_KILLS=0
 	# The builds' TMPDIR: what pip and the compilers leave when they are killed
@@ -37,6 +38,9 @@ fresh_app() {
 # kill_build_at PYTHON PATTERN DELAY [EXTRA_REQUIREMENT]: start a build, wait
 # until its output shows PATTERN, wait DELAY seconds more, then SIGKILL every
 # process of the build. Then the same app must build with the same cache.
+# PATTERN `file:NAME` waits instead until a file NAME appears anywhere under
+# the builds' TMPDIR (a phase that prints nothing, such as a compiler writing
+# its precompiled header).
 #
 # A build that never prints PATTERN fails the test: the progress line was
 # renamed, and the kill would silently land somewhere else (or nowhere). A
@@ -49,11 +53,11 @@ kill_build_at() {
 	TMPDIR="${BUILDS_TMP}" setsid "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}" >"${log}" 2>&1 &
 	pid=$!
 	tries=0
-	until grep -q -F -e "$2" "${log}" || ! kill -0 "${pid}" 2>/dev/null || [ "${tries}" -ge 6000 ]; do
+	until reached "$2" || ! kill -0 "${pid}" 2>/dev/null || [ "${tries}" -ge 6000 ]; do
 		sleep 0.02
 		tries=$((tries + 1))
 	done
-	if ! grep -q -F -e "$2" "${log}"; then
+	if ! reached "$2"; then
 		kill -KILL "-${pid}" 2>/dev/null
 		wait "${pid}" 2>/dev/null
 		fail "the build never printed '$2' (build log: $(tail -n 15 "${log}" | tr '\n' '|'))"
@@ -75,6 +79,15 @@ kill_build_at() {
 	then_build_succeeds "$1" "${4:-}"
 }
 
+# reached PATTERN: the killed build's log shows PATTERN, or for `file:NAME`, a
+# file NAME exists under the builds' TMPDIR.
+reached() {
+	case "$1" in
+	file:*) [ -n "$(find "${BUILDS_TMP}" -name "${1#file:}" -print -quit 2>/dev/null)" ] ;;
+	*) grep -q -F -e "$1" "${log}" ;;
+	esac
+}
+
 # assertLanded PHASE: at least one kill of this test's phase hit a running build.
 assertLanded() {
 	assertTrue "kills that landed while ${1}: ${PHASE_KILLS} (at least 1 wanted)" "[ ${PHASE_KILLS} -ge 1 ]"
@@ -92,8 +105,8 @@ then_build_succeeds() {
 	capture env TMPDIR="${BUILDS_TMP}" "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}"
 	assertBuilt
 	if [ "${python_cached}" = yes ]; then
-		assertTrue "a cached Python left by the killed build is reused or discarded with a reason" \
-			"grep -Eq '^       Python and installed packages: (reusing|discarding) cache \(.+\)\$' '${STD_OUT}'"
+		assertTrue "a cached Python left by the killed build is reused, kept over a patch release or discarded with a reason" \
+			"grep -Eq '^       (Python and installed packages: (reusing|discarding) cache \(.+\)|Python [0-9.]+ -> [0-9.]+: a patch release of the same minor version; keeping the installed packages .+)\$' '${STD_OUT}'"
 	else
 		assertNotCaptured "no cached Python, nothing reused" "Python and installed packages: reusing cache"
 		assertCaptured "no cached Python: installed again" "Installing Python"
@@ -139,6 +152,43 @@ testKilledWhileCompilingUwsgi() {
 	forget uwsgi
 	kill_build_at 3.12 "Compiled uWSGI" 0
 	assertLanded "compiling uWSGI"
+}
+
+# The compile's precompiled headers (bin/support/uwsgi-cc): written under the
+# builds' TMPDIR by the compiler, moved into place whole.
+testKilledWhileWritingThePrecompiledHeaders() {
+	PHASE_KILLS=0
+	forget uwsgi
+	kill_build_at 3.12 "file:uwsgi.h.gch-tmp" 0
+	forget uwsgi
+	kill_build_at 3.12 "file:uwsgi.h.gch" 0
+	forget uwsgi
+	kill_build_at 3.12 "file:uwsgi_python.h.gch-tmp" 0.2
+	assertLanded "writing the precompiled headers"
+}
+
+# older_patch: make the cache look like the build of an older patch release of
+# the same minor version (the mirror holds one patch per minor).
+older_patch() {
+	for entry in python uwsgi; do
+		meta="${TEST_SUITE_CACHE}/uwsgi-buildpack/${entry}/metadata.json"
+		[ -f "${meta}" ] && sed -i "s/\"python\": \"${PY312}\"/\"python\": \"${PY312%.*}.0\"/" "${meta}"
+	done
+	return 0
+}
+
+testKilledWhileAPatchReleaseTakesThePackagesOver() {
+	PHASE_KILLS=0
+	then_build_succeeds 3.12
+	older_patch
+	kill_build_at 3.12 "a patch release of the same minor version" 0
+	older_patch
+	kill_build_at 3.12 "a patch release of the same minor version" 0.3
+	older_patch
+	kill_build_at 3.12 "installed packages, in" 0
+	older_patch
+	kill_build_at 3.12 "-----> Configuring uWSGI" 0.05
+	assertLanded "a patch release took the packages over"
 }
 
 testKilledDuringAWarmBuild() {
