@@ -156,8 +156,8 @@ testPythonPatchChangeKeepsPackagesAndUwsgiAndSaysWhy() {
 	lib="${SLUG_DIR}/.heroku/python/lib"
 	assertEquals "six kept" "1.16.0" \
 		"$(env -i LD_LIBRARY_PATH="${lib}" "${SLUG_DIR}/.heroku/python/bin/python3" -c 'import six; print(six.__version__)' 2>&1)"
-	assertContains "pip kept" \
-		"$(env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH="${lib}" "${SLUG_DIR}/.heroku/python/bin/pip" --version 2>&1)" "(python 3.12)"
+	assertContains "pip kept" "(python 3.12)" \
+		"$(env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH="${lib}" "${SLUG_DIR}/.heroku/python/bin/pip" --version 2>&1)"
 	assertServes "on Python ${PY312}" /
 	# The next build reuses everything.
 	rm -rf "${BUILD_DIR}" && mkdir -p "${BUILD_DIR}"
