@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
+import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -24,6 +26,47 @@ from . import output
 # install), so that a failing build can stop them instead of leaving them to
 # write into the build cache after it has exited.
 _RUNNING: set[subprocess.Popen[bytes]] = set()
+
+
+# Whether commands started from the main thread yield the CPU to a background
+# compile (see yield_to_background). A counter: compiles may overlap.
+_YIELDING = 0
+_YIELD_LOCK = threading.Lock()
+
+# How much the main thread's commands yield: nice 5 gives a process about a
+# third of the CPU share of a nice 0 one when both want it.
+YIELD_NICENESS = 5
+
+
+@contextlib.contextmanager
+def yield_to_background():
+    """While in this block, commands started from the main thread run at a lower priority.
+
+    A cold build compiles uWSGI in a background thread while the main thread
+    installs the app's packages. The compile is the longer of the two, so the
+    build ends when it ends: every second of CPU pip takes from it is a
+    second added to the build, while pip finishing a little later costs
+    nothing (it waits for the compile anyway). `nice` says exactly that to
+    the kernel's scheduler, and only when both want the CPU at once. The
+    compile keeps the build's own priority (an unprivileged process can
+    lower its priority, never raise it).
+    """
+    global _YIELDING
+    with _YIELD_LOCK:
+        _YIELDING += 1
+    try:
+        yield
+    finally:
+        with _YIELD_LOCK:
+            _YIELDING -= 1
+
+
+def _niced(argv: Sequence[str]) -> list[str]:
+    if _YIELDING and threading.current_thread() is threading.main_thread():
+        nice = shutil.which("nice")
+        if nice:
+            return [nice, "-n", str(YIELD_NICENESS), *argv]
+    return list(argv)
 
 
 def stop_running_commands() -> None:
@@ -103,7 +146,7 @@ def run(
     proc: subprocess.Popen[bytes] | None = None
     try:
         proc = subprocess.Popen(
-            list(argv),
+            _niced(argv),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

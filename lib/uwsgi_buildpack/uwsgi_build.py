@@ -270,7 +270,9 @@ class BackgroundCompile:
     packages is mostly waiting for the network. Doing both at once makes a cold
     build about as long as the longer of the two instead of their sum. The
     thread prints nothing (the compiler's output goes to a log that is shown
-    only if it fails); `wait` re-raises a failure in the main thread.
+    only if it fails); `wait` re-raises a failure in the main thread. While it
+    runs, the commands the main thread starts run niced
+    (commands.yield_to_background).
     """
 
     def __init__(self, target: Callable[[], Path]) -> None:
@@ -282,7 +284,10 @@ class BackgroundCompile:
 
     def _run(self, target: Callable[[], Path]) -> None:
         try:
-            self._result = target()
+            # The compile is the longer of the two: while it runs, the main
+            # thread's commands (pip) give it the CPU first.
+            with commands.yield_to_background():
+                self._result = target()
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread by wait()
             self._error = exc
 

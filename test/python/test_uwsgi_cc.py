@@ -36,7 +36,8 @@ def make_tree(root: Path) -> None:
     (root / "plugins" / "python").mkdir(parents=True)
     (root / "uwsgi.h").write_text(HEADER)
     (root / "core" / "a.c").write_text(
-        '#include "uwsgi.h"\nint core_a(struct uwsgi_server *u) { return uwsgi_twice(u->workers); }\n'
+        '#include "uwsgi.h"\n'
+        "int core_a(struct uwsgi_server *u) { return uwsgi_twice(u->workers); }\n"
     )
     (root / "core" / "b.c").write_text(
         '#include "../uwsgi.h"\nint core_b(void) { return (int) strlen(UWSGI_VERSION); }\n'
@@ -48,7 +49,7 @@ def make_tree(root: Path) -> None:
         '#include "uwsgi_python.h"\ndouble py_p(double x) { return sqrt(x) + uwsgi_twice(1); }\n'
     )
     (root / "plugins" / "ping.c").write_text(
-        "#include <stdio.h>\nint ping(void) { return puts(\"pong\"); }\n"
+        '#include <stdio.h>\nint ping(void) { return puts("pong"); }\n'
     )
 
 
