@@ -829,47 +829,32 @@ def poetry_lock_outdated(tail: Sequence[str]) -> BuildError:
     return BuildError(
         "poetry.lock is out of date with pyproject.toml.",
         f"""\
-pyproject.toml changed after poetry.lock was made (`poetry check --lock` failed):
+pyproject.toml changed after poetry.lock was made (Poetry says):
 {_quote(tail[-10:])}
 
 Installing the lock would deploy other packages than pyproject.toml asks
-for (Poetry's own `poetry install` refuses it the same way). Lock again on
-your machine and commit the lock:
+for (Poetry's own `poetry install` and `poetry check --lock` refuse it the
+same way). Lock again on your machine and commit the lock:
     poetry lock
     git add poetry.lock""",
-    )
-
-
-@_coded("poetry-lock::check-failed")
-def poetry_check_failed(tail: Sequence[str]) -> BuildError:
-    """`poetry check --lock` found pyproject.toml itself invalid."""
-    return BuildError(
-        "pyproject.toml is not valid for Poetry.",
-        f"""\
-`poetry check --lock` failed:
-{_quote(tail[-10:])}
-
-Fix what it names in pyproject.toml, check it on your machine, lock again
-and commit both files:
-    poetry check --lock
-    poetry lock
-    git add pyproject.toml poetry.lock""",
     )
 
 
 @_coded("poetry-lock::export-failed")
 def poetry_export_failed(tail: Sequence[str]) -> BuildError:
-    """`poetry export` could not read poetry.lock."""
+    """`poetry export` could not read poetry.lock or pyproject.toml."""
     return BuildError(
-        "Unable to read poetry.lock.",
+        "Unable to export poetry.lock.",
         f"""\
-`poetry export --only main --format requirements.txt` failed on poetry.lock:
+`poetry export --only main --format requirements.txt` failed:
 {_quote(tail[-15:])}
 
-poetry.lock is written by Poetry; it was probably edited by hand or left
-with merge-conflict markers. Make it again and commit it:
+Either pyproject.toml is not valid for Poetry, or poetry.lock was edited by
+hand or left with merge-conflict markers. Check both on your machine, lock
+again and commit them:
+    poetry check --lock
     poetry lock
-    git add poetry.lock""",
+    git add pyproject.toml poetry.lock""",
     )
 
 

@@ -23,8 +23,9 @@ compiled (rapidfuzz, msgpack, cryptography), so the entry is keyed by the
 Python minor version too.
 
 A lock older than its pyproject.toml is refused, as Poetry's own `poetry
-install` refuses it: `poetry check --lock` compares the content hash poetry.lock
-records with pyproject.toml's. Neither command reads the package index.
+install` and `poetry check --lock` refuse it: `poetry export` compares the
+content hash poetry.lock records with pyproject.toml's before it writes
+anything. It does not read the package index.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ _RUNNER = (
 # `package-mode = false` under [tool.poetry]: Poetry installs the dependencies only.
 _PACKAGE_MODE_FALSE_RE = re.compile(r"^\s*package-mode\s*=\s*false\b", re.MULTILINE)
 _BUILD_SYSTEM_RE = re.compile(r"^\s*\[\s*build-system\s*\]", re.MULTILINE)
+
+# What Poetry says of a lock older than pyproject.toml (Poetry 1.x and 2.x).
+_OUTDATED_MARK = "changed significantly since poetry.lock was last generated"
 
 # Index options `poetry export` writes for the project's sources.
 _INDEX_OPTIONS = ("--index-url", "--extra-index-url", "-i ", "--trusted-host", "--find-links")
@@ -86,24 +90,14 @@ def poetry_env(env: dict[str, str], cache: Path) -> dict[str, str]:
     }
 
 
-def check_current(tools: Path, python: Path, build_dir: Path, env: dict[str, str]) -> None:
-    """Refuse a poetry.lock that no longer matches pyproject.toml (`poetry check --lock`)."""
-    with tempfile.NamedTemporaryFile(prefix="uwsgi-bp-poetrycheck-", suffix=".log") as log:
-        argv = [str(python), "-c", _RUNNER, str(tools), "check", "--lock"]
-        try:
-            commands.run(
-                argv, env=env, cwd=str(build_dir), echo=False, log_path=log.name, tail_lines=20
-            )
-        except commands.CommandFailed:
-            text = Path(log.name).read_text(encoding="utf-8", errors="replace")
-            tail = [line for line in text.strip().splitlines() if line.strip()][-10:]
-            if "poetry lock" in text:
-                raise errors.poetry_lock_outdated(tail) from None
-            raise errors.poetry_check_failed(tail) from None
-
-
 def export(tools: Path, python: Path, build_dir: Path, dest: Path, env: dict[str, str]) -> None:
-    """The lock's main group (no dev groups, not the project) with hashes, into `dest`."""
+    """The lock's main group (no dev groups, not the project) with hashes, into `dest`.
+
+    A lock older than pyproject.toml is refused here: `poetry export` makes
+    the same content-hash check as `poetry check --lock` and `poetry install`
+    before it writes anything, so one Poetry run (a second or more of start-up
+    on a build machine) does both.
+    """
     raw = dest.with_name(dest.name + ".poetry")
     argv = [str(python), "-c", _RUNNER, str(tools), "export", "--only", "main"]
     argv += ["--format", "requirements.txt", "--output", str(raw)]
@@ -112,7 +106,10 @@ def export(tools: Path, python: Path, build_dir: Path, dest: Path, env: dict[str
             commands.run(argv, env=env, cwd=str(build_dir), echo=False, log_path=log.name)
         except commands.CommandFailed:
             text = Path(log.name).read_text(encoding="utf-8", errors="replace")
-            raise errors.poetry_export_failed(text.strip().splitlines()[-15:]) from None
+            tail = [line for line in text.strip().splitlines() if line.strip()]
+            if _OUTDATED_MARK in text:
+                raise errors.poetry_lock_outdated(tail[-10:]) from None
+            raise errors.poetry_export_failed(tail[-15:]) from None
     try:
         dest.write_text(without_index_options(raw.read_text(encoding="utf-8")), encoding="utf-8")
     finally:

@@ -128,10 +128,9 @@ def _from_uv_lock(ctx: BuildContext, python: Python, scratch: Path) -> Lock:
 
 
 def _from_poetry_lock(ctx: BuildContext, python: Python, scratch: Path) -> Lock:
-    """poetry.lock's main group, exported by Poetry with hashes, once checked current."""
+    """poetry.lock's main group, exported by Poetry with hashes (a stale lock refused)."""
     tools = poetry_lock.ensure(ctx.cache_dir, ctx.vendor_dir, ctx.python, python.minor, ctx.env)
     env = poetry_lock.poetry_env(ctx.env, ctx.pip_cache / "poetry")
-    poetry_lock.check_current(tools, ctx.python, ctx.build_dir, env)
     lock = scratch / "requirements.lock"
     poetry_lock.export(tools, ctx.python, ctx.build_dir, lock, env)
     pins = frozenset(requirements.pinned_names(lock))
