@@ -241,13 +241,6 @@ testUvProjectWithoutItsLock() {
 	failsWith "pyproject.toml uses uv, but the app has no uv.lock." "    uv lock"
 }
 
-testPoetryLockIsRefusedNotIgnored() {
-	echo '' >"${BUILD_DIR}/poetry.lock"
-	compile
-	failsWith "poetry.lock (Poetry) is not supported yet." "export the lock" \
-		"poetry export --output requirements.txt" "echo poetry.lock >> .slugignore"
-}
-
 testPipfileLockThatIsNotJson() {
 	printf '{\n  "default": {\n<<<<<<< HEAD\n' >"${BUILD_DIR}/Pipfile.lock"
 	compile

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Package managers' locks, installed exactly: Pipfile.lock (Pipenv), uv.lock.
+# Package managers' locks, installed exactly: Pipfile.lock (Pipenv), uv.lock,
+# poetry.lock.
 # The locks are made here by the real tools (pinned, installed into a
 # throwaway virtualenv), not committed: a lock names the package index's host.
 # Every build shares the suite's cache, so uWSGI is compiled once.
@@ -10,16 +11,20 @@
 
 PIPENV_VERSION=2026.10.3
 UV_VERSION=0.13.9
+POETRY_VERSION=2.5.1
 
 oneTimeSetUp() {
 	start_suite
 	TOOLS_VENV="${SHUNIT_TMPDIR}/lock-tools"
 	if ! { python3 -m venv "${TOOLS_VENV}" &&
-		"${TOOLS_VENV}/bin/pip" install --quiet "pipenv==${PIPENV_VERSION}" "uv==${UV_VERSION}"; } >"${SHUNIT_TMPDIR}/tools.log" 2>&1; then
-		fail "installing pipenv and uv failed: $(tail -n 5 "${SHUNIT_TMPDIR}/tools.log")"
+		"${TOOLS_VENV}/bin/pip" install --quiet "pipenv==${PIPENV_VERSION}" "uv==${UV_VERSION}" \
+			"poetry==${POETRY_VERSION}"; } >"${SHUNIT_TMPDIR}/tools.log" 2>&1; then
+		fail "installing pipenv, uv and Poetry failed: $(tail -n 5 "${SHUNIT_TMPDIR}/tools.log")"
 	fi
-	# The index pip uses by default, asked of pip rather than written here.
-	INDEX_URL=$("${TOOLS_VENV}/bin/python" -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)')
+	# The index pip uses (PIP_INDEX_URL, pip's configuration, else pip's
+	# default), asked of pip rather than written here.
+	INDEX_URL=${PIP_INDEX_URL:-$("${TOOLS_VENV}/bin/pip" config get global.index-url 2>/dev/null)} ||
+		INDEX_URL=$("${TOOLS_VENV}/bin/python" -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)')
 }
 
 oneTimeTearDown() {
@@ -39,7 +44,7 @@ import importlib.metadata
 def application(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
     found = []
-    for name in ("six", "markupsafe", "iniconfig", "uv-app"):
+    for name in ("six", "markupsafe", "iniconfig", "uv-app", "poetry-app"):
         try:
             found.append(f"{name}={importlib.metadata.version(name)}")
         except importlib.metadata.PackageNotFoundError:
@@ -165,5 +170,99 @@ testStaleUvLockFailsWithTheLockCommand() {
 	compile_with_cache "${TEST_SUITE_CACHE}"
 	assertCapturedError 1 " !     Error: uv.lock is out of date with pyproject.toml."
 	assertCaptured "    uv lock"
+	assertNotCaptured "Traceback"
+}
+
+# poetry_app DEPENDENCY...: BUILD_DIR becomes a project made by `poetry new`
+# (iniconfig in the dev group; `package-mode = false` unless PACKAGE is set),
+# with the package index's simple API as its primary source (Poetry's
+# per-release JSON look-ups are not answered on every index), locked with the
+# real Poetry.
+poetry_app() {
+	new_app
+	rm -rf "${OUTPUT_DIR}/poetry-new"
+	(cd "${OUTPUT_DIR}" && poetry_cli new --name poetry_app poetry-new >"${OUTPUT_DIR}/poetry.log" 2>&1) ||
+		fail "poetry new failed: $(tail -n 5 "${OUTPUT_DIR}/poetry.log")"
+	cp -a "${OUTPUT_DIR}/poetry-new/." "${BUILD_DIR}/"
+	for dependency in "$@"; do
+		sed -i "/^dependencies = \[\$/a\\    \"${dependency}\"," "${BUILD_DIR}/pyproject.toml"
+	done
+	{
+		printf '\n[tool.poetry.group.dev.dependencies]\niniconfig = "*"\n'
+		printf '\n[[tool.poetry.source]]\nname = "index"\nurl = "%s"\npriority = "primary"\n' "${INDEX_URL}"
+	} >>"${BUILD_DIR}/pyproject.toml"
+	if [ -z "${PACKAGE:-}" ]; then
+		sed -i 's/^\[tool.poetry\]$/[tool.poetry]\npackage-mode = false/' "${BUILD_DIR}/pyproject.toml"
+	fi
+	(cd "${BUILD_DIR}" && poetry_cli lock >"${OUTPUT_DIR}/poetry.log" 2>&1) ||
+		fail "poetry lock failed: $(tail -n 5 "${OUTPUT_DIR}/poetry.log")"
+}
+
+# poetry_cli ARG...: the test environment's Poetry, with a cache and settings of its own.
+poetry_cli() {
+	POETRY_CACHE_DIR="${SHUNIT_TMPDIR}/poetry-cache" POETRY_CONFIG_DIR="${SHUNIT_TMPDIR}/poetry-config" \
+		POETRY_VIRTUALENVS_CREATE=false POETRY_NO_INTERACTION=1 \
+		PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring nice "${TOOLS_VENV}/bin/poetry" "$@"
+}
+
+testPoetryLockIsInstalledExactlyAndSyncedOnlyWhenItChanges() {
+	poetry_app "six (==1.16.0)" "markupsafe"
+	assertEquals "the lock pins six below PyPI's newest" 'version = "1.16.0"' \
+		"$(grep -A1 '^name = "six"$' "${BUILD_DIR}/poetry.lock" | tail -n 1)"
+	assertFileContains "the lock has the dev-only package" 'name = "iniconfig"' "${BUILD_DIR}/poetry.lock"
+	cp -a "${BUILD_DIR}" "${OUTPUT_DIR}/poetry-app"
+	echo "${OUTPUT_DIR}/pip.log" >"${ENV_DIR}/PIP_LOG"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Installing dependencies from poetry.lock"
+	assertCaptured "poetry.lock: 2 packages, installed in pip's hash-checking mode (only the main group; the lock matches pyproject.toml)"
+	assertNotCaptured "pip-compile"
+	assertNotCaptured "Installed the project itself"
+	move_slug
+	assertServes "six=1.16.0 markupsafe=3." /
+	assertFileContains "neither the dev group nor the project (package-mode = false)" \
+		"iniconfig=absent uv-app=absent poetry-app=absent" "${BODY_FILE}"
+
+	# Unchanged lock: pip does not run, and the log says why.
+	cp -a "${OUTPUT_DIR}/poetry-app" "${BUILD_DIR}"
+	: >"${OUTPUT_DIR}/pip.log"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Installed packages: reusing cache, pip not run (poetry.lock, pyproject.toml, uWSGI"
+	assertEquals "pip did not run" 0 "$(wc -c <"${OUTPUT_DIR}/pip.log")"
+
+	# markupsafe removed, and the project made a package: installed, not editable.
+	PACKAGE=1 poetry_app "six (==1.16.0)"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "Installed packages: syncing (poetry.lock changed)"
+	assertCaptured "Installed the project itself (pip install .)"
+	move_slug
+	assertServes "six=1.16.0 markupsafe=absent iniconfig=absent uv-app=absent poetry-app=0.1.0" /
+	assertEquals "the project is installed, not editable" "" \
+		"$(find "${SLUG_DIR:-${BUILD_DIR}}" -name 'direct_url.json' -path '*poetry_app*' -exec grep -l '"editable": true' {} + 2>/dev/null)"
+	rm -f "${ENV_DIR}/PIP_LOG"
+}
+
+testStalePoetryLockFailsWithTheLockCommand() {
+	poetry_app "six (==1.16.0)"
+	sed -i 's/"six (==1.16.0)"/"six (==1.17.0)"/' "${BUILD_DIR}/pyproject.toml"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError 1 " !     Error: poetry.lock is out of date with pyproject.toml."
+	assertCaptured "    poetry lock"
+	assertCaptured "pyproject.toml changed significantly since poetry.lock was last generated"
+	assertNotCaptured "Traceback"
+}
+
+testPoetryLockAndRequirementsTxtTogetherAreRefused() {
+	new_app
+	printf '[project]\nname = "app"\nversion = "0"\n' >"${BUILD_DIR}/pyproject.toml"
+	echo '# made by Poetry' >"${BUILD_DIR}/poetry.lock"
+	echo "six==1.16.0" >"${BUILD_DIR}/requirements.txt"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError 1 " !     Error: The app has the files of two package managers: pip and Poetry."
+	assertCaptured "requirements.txt  (pip)"
+	assertCaptured "poetry.lock  (Poetry)"
+	assertCaptured "if you use Poetry, delete requirements.txt"
 	assertNotCaptured "Traceback"
 }

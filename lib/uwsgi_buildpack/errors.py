@@ -576,22 +576,37 @@ conflicting pins, then push again.""",
     )
 
 
+# How each lock's hashes are made again, by the tool that wrote them.
+_REHASH_COMMANDS = {
+    "Pipfile.lock": "pipenv lock",
+    "uv.lock": "uv lock --refresh",
+    "poetry.lock": "poetry lock",
+}
+
+
 @_coded("requirements::hash-mismatch")
 def hash_mismatch(requirements: str, packages: Sequence[str]) -> BuildError:
-    """pip's hash-checking mode refused a download."""
+    """pip's hash-checking mode refused a download.
+
+    `requirements` is the file the user wrote: requirements.txt, or a
+    package manager's lock (whose hashes only that manager should rewrite).
+    """
     names = "\n".join(f"  {name}" for name in packages)
+    lock = requirements in _REHASH_COMMANDS
+    command = _REHASH_COMMANDS.get(requirements, "pip-compile --generate-hashes requirements.in")
+    pins = "records the sha256 of every file" if lock else "pins packages with --hash"
     return BuildError(
-        f"A package in {requirements} does not match its --hash.",
+        f"A package in {requirements} does not match its {'hash' if lock else '--hash'}.",
         f"""\
-{requirements} pins packages with --hash, so pip installs only files whose
+{requirements} {pins}, so pip installs only files whose
 sha256 matches. These did not:
 {names}
 
 Either the hash in {requirements} is wrong (for example, copied from another
 version or platform), or the index served a different file than the one that
-was locked. Regenerate the hashes on your machine:
-    pip-compile --generate-hashes requirements.in
-and commit {requirements}. Never delete a --hash line to make a build pass
+was locked. Make the hashes again on your machine:
+    {command}
+and commit {requirements}. Never delete a hash to make a build pass
 without knowing why it changed.""",
     )
 
@@ -651,15 +666,6 @@ The lock this build used is in the slug: heroku run cat requirements.txt""",
 
 _MANAGER_NAMES = {"pip": "pip", "pipenv": "Pipenv", "poetry": "Poetry", "uv": "uv"}
 
-_EXPORT_COMMANDS = {
-    "pipenv": "pipenv requirements --hash > requirements.txt",
-    "poetry": "poetry export --output requirements.txt",
-    "uv": "uv export --frozen --no-dev --no-emit-project --output-file requirements.txt",
-}
-
-# Pipenv's Pipfile next to a requirements.txt would be refused too.
-_SLUGIGNORE_COMMANDS = {"pipenv": "printf 'Pipfile\\nPipfile.lock\\n' >> .slugignore"}
-
 _LOCK_COMMANDS = {"pipenv": "pipenv lock", "poetry": "poetry lock", "uv": "uv lock"}
 
 
@@ -716,24 +722,6 @@ Without it, the build would have to choose versions itself, and deploy
 something else than you tested. Make the lock on your machine and commit it:
     {_LOCK_COMMANDS[manager]}
     git add {lock}""",
-    )
-
-
-@_coded("package-manager::unsupported")
-def package_manager_unsupported(manager: str, lock: str) -> BuildError:
-    """A lock this buildpack cannot install yet: refused rather than ignored."""
-    name = _MANAGER_NAMES[manager]
-    return BuildError(
-        f"{lock} ({name}) is not supported yet.",
-        f"""\
-This buildpack cannot install {lock} exactly yet, and ignoring it would
-install other versions than the lock pins. Use requirements.txt instead:
-export the lock on your machine, keep {lock} out of the build, and commit
-the export:
-    {_EXPORT_COMMANDS[manager]}
-    {_SLUGIGNORE_COMMANDS.get(manager, f"echo {lock} >> .slugignore")}
-    git add requirements.txt .slugignore
-(Heroku removes the files listed in .slugignore before the build runs.)""",
     )
 
 
@@ -832,6 +820,41 @@ uv.lock is written by uv; it was probably edited by hand or left with
 merge-conflict markers. Make it again and commit it:
     uv lock
     git add uv.lock""",
+    )
+
+
+@_coded("poetry-lock::outdated")
+def poetry_lock_outdated(tail: Sequence[str]) -> BuildError:
+    """poetry.lock no longer matches pyproject.toml."""
+    return BuildError(
+        "poetry.lock is out of date with pyproject.toml.",
+        f"""\
+pyproject.toml changed after poetry.lock was made (Poetry says):
+{_quote(tail[-10:])}
+
+Installing the lock would deploy other packages than pyproject.toml asks
+for (Poetry's own `poetry install` and `poetry check --lock` refuse it the
+same way). Lock again on your machine and commit the lock:
+    poetry lock
+    git add poetry.lock""",
+    )
+
+
+@_coded("poetry-lock::export-failed")
+def poetry_export_failed(tail: Sequence[str]) -> BuildError:
+    """`poetry export` could not read poetry.lock or pyproject.toml."""
+    return BuildError(
+        "Unable to export poetry.lock.",
+        f"""\
+`poetry export --only main --format requirements.txt` failed:
+{_quote(tail[-15:])}
+
+Either pyproject.toml is not valid for Poetry, or poetry.lock was edited by
+hand or left with merge-conflict markers. Check both on your machine, lock
+again and commit them:
+    poetry check --lock
+    poetry lock
+    git add pyproject.toml poetry.lock""",
     )
 
 

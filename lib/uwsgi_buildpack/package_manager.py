@@ -40,10 +40,6 @@ MANAGER_FILES: dict[str, tuple[str, ...]] = {
 
 LOCK_FILES = {PIPENV: "Pipfile.lock", POETRY: "poetry.lock", UV: "uv.lock"}
 
-# Managers whose lock the build installs. The others are refused with the
-# command that exports their lock to a requirements.txt, rather than ignored.
-SUPPORTED: frozenset[str] = frozenset({PIP, PIPENV, UV})
-
 # A `[tool.poetry]` / `[tool.uv]` table header, or one of their sub-tables
 # (`[tool.poetry.dependencies]`, `[[tool.uv.index]]`). Read with a pattern,
 # not tomllib: the helper also runs on Python 3.10, which has no TOML parser.
@@ -83,8 +79,7 @@ def decide(build_dir: Path) -> Manager:
 
     Refused: files of two managers, a Pipfile without its lock, a
     pyproject.toml with Poetry's or uv's tables but no lock (and nothing
-    else to install from), a lock this buildpack cannot install yet, and a
-    Pipfile.lock older than its Pipfile.
+    else to install from), and a Pipfile.lock older than its Pipfile.
     """
     found = present_files(build_dir)
     if len(found) > 1:
@@ -97,8 +92,6 @@ def decide(build_dir: Path) -> Manager:
             raise errors.project_not_locked(tables[0], LOCK_FILES[tables[0]])
         return Manager("none", None)
     (name,) = found
-    if name not in SUPPORTED:
-        raise errors.package_manager_unsupported(name, LOCK_FILES[name])
     if name == PIPENV:
         # A lock older than its Pipfile: refused now, before any download.
         pipfile_lock.check_current(build_dir, pipfile_lock.load(build_dir))

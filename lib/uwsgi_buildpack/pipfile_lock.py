@@ -19,6 +19,14 @@ here, as Pipenv computes it (`Pipfile.calculate_hash` in its
 dev-packages, <custom categories>}` with sorted keys and no spaces. Pipenv
 2024 and later put package names in their PEP 503 form first; earlier
 versions did not. A lock matching either is current.
+
+A Pipfile without `[[source]]` is hashed by Pipenv with the sources it
+makes up for it: PyPI, or the `index-url` of the locking machine's pip
+configuration, plus every `extra-index-url` there. Pipfile.lock records only
+the first of them (`_meta.sources`), so the hash can be recomputed here only
+when the locking machine's pip named no other index, which is the usual case
+(no pip configuration at all): a match then proves the lock current, and a
+mismatch is left unjudged (it may be that configuration, not a stale lock).
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import errors
+from . import errors, toml_subset
 
 LOCK = "Pipfile.lock"
 PIPFILE = "Pipfile"
@@ -88,27 +96,45 @@ def check_current(build_dir: Path, lock: dict[str, Any]) -> bool:
     """Refuse a lock older than its Pipfile; False when that cannot be checked here.
 
     Not checked: an app without a Pipfile (the lock alone is installed, as
-    Pipenv's `install --ignore-pipfile` does); a Pipfile without `[[source]]`
-    (Pipenv then hashes in the index of the machine that locked it, unknown
-    here); a helper Python without tomllib (3.10).
+    Pipenv's `install --ignore-pipfile` does); a Pipfile this module cannot
+    read without tomllib (Python 3.10, and TOML beyond what `toml_subset`
+    reads); a Pipfile without `[[source]]` whose lock was made where pip's
+    configuration named indexes of its own (see `_sources`).
     """
     path = build_dir / PIPFILE
     if not path.is_file():
         return False
+    pipfile = _read_pipfile(path)
+    if pipfile is None:
+        return False
+    recorded = lock.get("_meta", {}).get("hash", {}).get("sha256", "")
+    if "source" in pipfile:
+        if recorded not in pipfile_hashes(pipfile):
+            raise errors.pipfile_lock_outdated(recorded[:12] or "none")
+        return True
+    # Without [[source]], the hash depends on the locking machine's pip
+    # configuration (see the module's docstring): a match proves the lock
+    # current, a mismatch proves nothing.
+    sources = lock.get("_meta", {}).get("sources")
+    return bool(sources) and recorded in pipfile_hashes({**pipfile, "source": sources})
+
+
+def _read_pipfile(path: Path) -> dict[str, Any] | None:
+    """The Pipfile's TOML; None when this Python cannot read it (3.10, unusual TOML)."""
+    text = path.read_text(encoding="utf-8", errors="replace")
     try:
         import tomllib  # noqa: PLC0415 - Python 3.11+, and only for Pipenv apps
     except ImportError:
-        return False
+        # Python 3.10: the small reader of Pipfiles' TOML. It refuses what it
+        # does not know, and then the check is left out rather than guessed.
+        try:
+            return toml_subset.loads(text)
+        except toml_subset.Unsupported:
+            return None
     try:
-        pipfile = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise errors.pipfile_invalid(str(exc)) from None
-    if "source" not in pipfile:
-        return False
-    recorded = lock.get("_meta", {}).get("hash", {}).get("sha256", "")
-    if recorded not in pipfile_hashes(pipfile):
-        raise errors.pipfile_lock_outdated(recorded[:12] or "none")
-    return True
 
 
 def export(lock: dict[str, Any], dest: Path) -> list[str]:

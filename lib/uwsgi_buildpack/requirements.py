@@ -34,6 +34,7 @@ IN = "requirements.in"
 TEST = "requirements-test.txt"
 PIPFILE_LOCK = "Pipfile.lock"
 UV_LOCK = "uv.lock"
+POETRY_LOCK = "poetry.lock"
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 # A `name==version` (or `===`) pin, extras allowed: the one pattern every
@@ -49,7 +50,7 @@ _EDITABLE_OPTIONS = {"-e", "--editable"}
 class Inputs:
     """The app's dependency files, as found in the build dir."""
 
-    kind: str  # TXT, IN, PIPFILE_LOCK, UV_LOCK, "project" or "none"
+    kind: str  # TXT, IN, PIPFILE_LOCK, UV_LOCK, POETRY_LOCK, "project" or "none"
     files: tuple[str, ...]  # every file read, relative to the build dir
     hashed: bool  # installed in pip's hash-checking mode (--hash, or a Pipfile.lock)
     digest: str  # sha256 over the names and contents of `files`
@@ -157,6 +158,8 @@ def find(build_dir: Path, *, include_test: bool = False) -> Inputs:
         kind, start = PIPFILE_LOCK, [build_dir / PIPFILE_LOCK, build_dir / "Pipfile"]
     elif (build_dir / UV_LOCK).is_file():
         kind, start = UV_LOCK, [build_dir / UV_LOCK, build_dir / "pyproject.toml"]
+    elif (build_dir / POETRY_LOCK).is_file():
+        kind, start = POETRY_LOCK, [build_dir / POETRY_LOCK, build_dir / "pyproject.toml"]
     elif (build_dir / TXT).is_file():
         kind, start = TXT, [build_dir / TXT]
         if (build_dir / IN).is_file():
@@ -170,7 +173,7 @@ def find(build_dir: Path, *, include_test: bool = False) -> Inputs:
     if include_test and (build_dir / TEST).is_file():
         start.append(build_dir / TEST)
     paths, _ = _collect(start, build_dir)
-    hashed = kind in (PIPFILE_LOCK, UV_LOCK) or (
+    hashed = kind in (PIPFILE_LOCK, UV_LOCK, POETRY_LOCK) or (
         kind == TXT and _collect([build_dir / TXT], build_dir)[1]
     )
     root = build_dir.resolve()

@@ -66,7 +66,6 @@ CASES = [
     ),
     ("package-manager::pipfile-not-locked", _write("Pipfile", ""), "heroku-24"),
     ("package-manager::not-locked", _write("pyproject.toml", "[tool.uv]\n"), "heroku-24"),
-    ("package-manager::unsupported", _write("poetry.lock", ""), "heroku-24"),
     ("pipfile-lock::invalid", _write("Pipfile.lock", "{"), "heroku-24"),
     (
         "runtime::url-invalid",

@@ -79,21 +79,14 @@ def test_a_project_of_poetry_or_uv_without_its_lock_is_refused(tmp_path, header,
     assert f"    {command}\n" in raised.value.body
 
 
-@pytest.mark.parametrize(
-    ("lock", "extra"),
-    [("poetry.lock", {})],
-)
-def test_a_lock_the_build_cannot_install_yet_is_refused_not_ignored(tmp_path, lock, extra):
-    with pytest.raises(errors.BuildError) as raised:
-        package_manager.decide(app(tmp_path, {lock: "", **extra}))
-    assert raised.value.code == "package-manager::unsupported"
-    assert "requirements.txt" in raised.value.body
-    assert f"{lock} >> .slugignore" in raised.value.body
-
-
 def test_pipenv_decides_with_a_current_lock(tmp_path):
     decided = package_manager.decide(app(tmp_path, {"Pipfile.lock": '{"default": {}}'}))
     assert decided == package_manager.Manager("pipenv", "Pipfile.lock")
+
+
+def test_poetry_decides_with_its_lock(tmp_path):
+    decided = package_manager.decide(app(tmp_path, {"poetry.lock": "", "pyproject.toml": ""}))
+    assert decided == package_manager.Manager("poetry", "poetry.lock")
 
 
 def test_uv_decides_with_its_lock(tmp_path):

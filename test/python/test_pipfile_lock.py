@@ -6,6 +6,7 @@ import json
 import sys
 
 import pytest
+from pip._internal.models.index import PyPI
 from uwsgi_buildpack import errors, pipfile_lock, requirements
 
 SIX = {
@@ -107,10 +108,67 @@ def test_the_hash_is_pipenvs(tmp_path):
     assert pipfile_lock.pipfile_hashes(tomllib.loads(PIPFILE)) >= {PIPENV_HASH}
 
 
-def test_without_pipfile_or_source_the_lock_is_taken_as_is(tmp_path):
+def test_without_a_pipfile_the_lock_is_taken_as_is(tmp_path):
     lock = {"_meta": {"hash": {"sha256": "0" * 64}}, "default": {}}
     assert pipfile_lock.check_current(tmp_path, lock) is False
-    (tmp_path / "Pipfile").write_text("[packages]\nsix = '*'\n", encoding="utf-8")
+
+
+# A Pipfile without [[source]], and the hash pipenv 2026.10.3 records for it on
+# a machine whose pip configuration names no index (PIP_CONFIG_FILE=/dev/null):
+# Pipenv hashes it with the PyPI source it makes up, which the lock records.
+NO_SOURCE_HASH = "e59ced8678c6e1c617bf7d81a034aed85a14869b0a4d7ac0673341398fb43797"
+NO_SOURCE_PIPFILE = """\
+[packages]
+six = "==1.16.0"
+MarkupSafe = {version = "*", extras = ["x"]}
+
+[dev-packages]
+iniconfig = "*"
+
+[requires]
+python_version = "3.12"
+"""
+# Pipenv's made-up source is PyPI's simple API, whose address pip knows (asked of
+# pip, not written here).
+PYPI_SOURCE = [{"name": "pypi", "url": PyPI.simple_url, "verify_ssl": True}]
+
+
+@pytest.fixture(params=["tomllib", "toml_subset"])
+def toml_reader(request, monkeypatch):
+    """Each test runs with tomllib (3.11+) and as on Python 3.10 (no tomllib)."""
+    if request.param == "toml_subset":
+        monkeypatch.setitem(sys.modules, "tomllib", None)  # `import tomllib` fails
+    elif sys.version_info < (3, 11):
+        pytest.skip("tomllib is 3.11+")
+    return request.param
+
+
+def test_a_pipfile_without_source_is_checked_with_the_source_the_lock_records(
+    tmp_path, toml_reader
+):
+    (tmp_path / "Pipfile").write_text(NO_SOURCE_PIPFILE, encoding="utf-8")
+    lock = {"_meta": {"hash": {"sha256": NO_SOURCE_HASH}, "sources": PYPI_SOURCE}}
+    assert pipfile_lock.check_current(tmp_path, lock) is True
+    # A mismatch proves nothing here: the locking machine's pip configuration
+    # may have added indexes to what Pipenv hashed.
+    (tmp_path / "Pipfile").write_text(NO_SOURCE_PIPFILE.replace("1.16.0", "1.17.0"))
+    assert pipfile_lock.check_current(tmp_path, lock) is False
+
+
+def test_the_check_works_without_tomllib(tmp_path, toml_reader):
+    (tmp_path / "Pipfile").write_text(PIPFILE, encoding="utf-8")
+    lock = {"_meta": {"hash": {"sha256": PIPENV_HASH}}, "default": {}}
+    assert pipfile_lock.check_current(tmp_path, lock) is True
+    (tmp_path / "Pipfile").write_text(PIPFILE.replace('"==1.16.0"', '"==1.17.0"'))
+    with pytest.raises(errors.BuildError) as raised:
+        pipfile_lock.check_current(tmp_path, lock)
+    assert raised.value.code == "pipfile-lock::outdated"
+
+
+def test_without_tomllib_a_pipfile_beyond_the_subset_is_left_unchecked(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tomllib", None)
+    (tmp_path / "Pipfile").write_text(PIPFILE + 'notes = """\nmulti-line\n"""\n')
+    lock = {"_meta": {"hash": {"sha256": "0" * 64}}, "default": {}}
     assert pipfile_lock.check_current(tmp_path, lock) is False
 
 

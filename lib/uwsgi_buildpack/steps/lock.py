@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import cache, errors, output, pip_tools, pipfile_lock, requirements, uv_lock
+from .. import cache, errors, output, pip_tools, pipfile_lock, poetry_lock, requirements, uv_lock
 from ..context import BuildContext
 from .python import Python
 from .uwsgi import Uwsgi
@@ -63,6 +63,8 @@ def make(
         return _from_pipfile_lock(ctx, scratch)
     if inputs.kind == requirements.UV_LOCK:
         return _from_uv_lock(ctx, python, scratch)
+    if inputs.kind == requirements.POETRY_LOCK:
+        return _from_poetry_lock(ctx, python, scratch)
     if inputs.kind == requirements.TXT and (ctx.build_dir / requirements.IN).is_file():
         problems = requirements.lock_disagreements(ctx.python, ctx.build_dir, ctx.env)
         if problems:
@@ -125,6 +127,20 @@ def _from_uv_lock(ctx: BuildContext, python: Python, scratch: Path) -> Lock:
     output.detail(
         f"uv.lock: {len(pins)} packages, installed in pip's hash-checking mode"
         " (dev groups are not installed; the lock matches pyproject.toml)"
+    )
+    return Lock(lock, pins)
+
+
+def _from_poetry_lock(ctx: BuildContext, python: Python, scratch: Path) -> Lock:
+    """poetry.lock's main group, exported by Poetry with hashes (a stale lock refused)."""
+    tools = poetry_lock.ensure(ctx.cache_dir, ctx.vendor_dir, ctx.python, python.minor, ctx.env)
+    env = poetry_lock.poetry_env(ctx.env, ctx.pip_cache / "poetry")
+    lock = scratch / "requirements.lock"
+    poetry_lock.export(tools, ctx.python, ctx.build_dir, lock, env)
+    pins = frozenset(requirements.pinned_names(lock))
+    output.detail(
+        f"poetry.lock: {len(pins)} packages, installed in pip's hash-checking mode"
+        " (only the main group; the lock matches pyproject.toml)"
     )
     return Lock(lock, pins)
 

@@ -21,6 +21,7 @@ from .. import (
     dependencies,
     output,
     pip_tools,
+    poetry_lock,
     relocate,
     requirements,
     runtime,
@@ -203,9 +204,11 @@ def _sync(
 
 
 def _installs_project(ctx: BuildContext, inputs: requirements.Inputs) -> bool:
-    """A plain project, or a uv project that is a package (uv would install it too)."""
+    """A plain project, or a uv or Poetry project that is a package (its tool would install it)."""
     if inputs.kind == requirements.UV_LOCK:
         return uv_lock.is_package(ctx.build_dir)
+    if inputs.kind == requirements.POETRY_LOCK:
+        return poetry_lock.is_package(ctx.build_dir)
     return inputs.kind == "project"
 
 
