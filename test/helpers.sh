@@ -298,7 +298,9 @@ move_slug() {
 # process writes to a pipe made by this shell (root, when the suites run as
 # root), as a dyno's processes write to the platform's log pipe, and runs as
 # the dyno user (test/tools/dyno run), or as DYNO_USER when that is exported
-# (the slug must then be that user's).
+# (the slug must then be that user's). With DYNO_SOMAXCONN exported, the dyno's
+# network namespace has that net.core.somaxconn (set by root, as the platform
+# sets a dyno's kernel parameters; the dyno's user cannot).
 with_dyno() {
 	snippet="$1"
 	shift
@@ -310,6 +312,7 @@ with_dyno() {
 		env_args=()
 		for pair in "$@"; do env_args+=(--env "$pair"); done
 		ip link set lo up
+		[ -z "${DYNO_SOMAXCONN:-}" ] || echo "$DYNO_SOMAXCONN" >/proc/sys/net/core/somaxconn
 		[ -z "${DYNO_USER:-}" ] || env_args+=(--user "$DYNO_USER")
 		# As on Heroku: the dyno runs as an unprivileged user, and its
 		# stdout and stderr are a pipe that this (root) shell made.
