@@ -28,12 +28,16 @@ def _as_build_user(argv: list[object], *dirs: Path) -> list[object]:
     and made reachable through pytest's own 0700 temporary directories."""
     if os.geteuid() != 0:
         return argv
+    tmp = Path(tempfile.gettempdir()).resolve()
     for path in dirs:
+        # Only pytest's directories under TMPDIR get the search bit (not the
+        # read bit); anything above is left as it is.
         for parent in [path, *path.parents]:
-            if parent.stat().st_uid == 0 and parent.stat().st_mode & 0o711 != 0o711:
-                parent.chmod(parent.stat().st_mode | 0o711)
-            if parent == Path(tempfile.gettempdir()):
+            if parent == tmp or not parent.resolve().is_relative_to(tmp):
                 break
+            mode = parent.stat().st_mode
+            if parent.stat().st_uid == 0 and mode & 0o711 != 0o711:
+                parent.chmod(mode | 0o711)
     subprocess.run([AS_USER, "own", "build", *dirs], check=True)
     return [AS_USER, "build", *argv]
 
