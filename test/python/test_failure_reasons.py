@@ -145,6 +145,8 @@ def _fail_and_report(
         text=True,
         check=True,
     )
+    # The build's own log, should its report be missing.
+    assert "outcome:" in reported.stdout, compiled.stdout
     return reported.stdout
 
 
