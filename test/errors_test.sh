@@ -168,6 +168,7 @@ testRuntimeArchiveEscapingTheInstallDirIsRefused() {
 	# level up, where an escaped file would survive the build.
 	root=$(mktemp -d /tmp/bp.XXXXXX)
 	mkdir "${root}/t"
+	build_user_owns "${root}"
 	python3 -c '
 import io, sys, tarfile
 with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as tar:
@@ -358,6 +359,7 @@ testBuildFailingWhileUwsgiCompilesLeavesNoTemporaryFiles() {
 	echo "this-package-does-not-exist-uwsgi-bp==1.0" >>"${BUILD_DIR}/requirements.txt"
 	# A short TMPDIR of its own (under a deep one the build falls back to /tmp).
 	build_tmp=$(mktemp -d /tmp/bp.XXXXXX)
+	build_user_owns "${build_tmp}"
 	capture env TMPDIR="${build_tmp}" "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${CACHE_DIR}" "${ENV_DIR}"
 	failsWith "Unable to lock the requirements in requirements.txt." "this-package-does-not-exist-uwsgi-bp"
 	assertCaptured "Compiling on"

@@ -33,11 +33,94 @@ export STACK="${STACK:-heroku-24}"
 # run bin/compile themselves). What a test leaves there is thrown away with it.
 SEED_PYTHON=3.12
 
+# Users. Heroku runs neither a build nor a dyno as root, so neither do the
+# suites when they run as root: every command a suite runs through `capture`
+# (bin/compile, bin/detect, bin/release, bin/report, bin/test, as the
+# testrunner's compile/detect/release do) and every seed build runs as the
+# build user (uwsgi-bp-build), with the test's directories (OUTPUT_DIR: the
+# build dir, the caches, ENV_DIR) and the seed caches owned by it; every dyno
+# (with_dyno, test/tools/dyno run) runs as the dyno user (uwsgi-bp-dyno), on a
+# slug that move_slug copied and gave to it, with stdout and stderr a pipe root
+# made. Two users, not one: a slug that only works when the dyno is the user
+# who built it fails here as it would on Heroku. Root keeps only what needs it:
+# the dynos' network namespaces (unshare), making the users' files theirs.
+# test/tools/as-user does the switching and says more; test/tools/prerequisites
+# creates the users. Run by anyone else, everything runs as that user.
+AS_USER="${TOOLS}/as-user"
+BUILD_IDS=""
+
+# use_build_image_python: when test/tools/prerequisites gave the build user a
+# python3 of its own (root's own is out of its reach), the suite's commands use
+# it too, so that a build whose command line sets PATH finds it.
+use_build_image_python() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	build_image_bin="$(getent passwd "$("${AS_USER}" name build)" | cut -d: -f6)/build-image/bin"
+	case ":${PATH}:" in
+	*":${build_image_bin}:"*) ;;
+	*) [ ! -d "${build_image_bin}" ] || PATH="${build_image_bin}:${PATH}" ;;
+	esac
+}
+use_build_image_python
+
+# build_user_owns PATH...: give PATH (recursively; what root owns there) to the
+# build user, for directories a test makes outside OUTPUT_DIR for a build.
+build_user_owns() {
+	"${AS_USER}" own build "$@"
+}
+
+# build_user_owns_output: before a build, what root made in the test's
+# OUTPUT_DIR since the last one (a fixture copied, a requirements.txt edited,
+# a cache entry planted) becomes the build user's, as the files of a build dir
+# and cache are on Heroku; the slug (OUTPUT_DIR/app), the dyno user's, is left
+# alone. find skips the files that already are the build user's, so this is
+# cheap (a stat per file) after the first time.
+build_user_owns_output() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	if [ -z "${BUILD_IDS}" ]; then
+		if ! id -u "$("${AS_USER}" name build)" >/dev/null 2>&1; then
+			"${TOOLS}/prerequisites" --for test/helpers.sh users >/dev/null || return 1
+			use_build_image_python
+		fi
+		build_user=$("${AS_USER}" name build)
+		BUILD_IDS="$(id -u "${build_user}"):$(id -g "${build_user}")"
+	fi
+	find "${OUTPUT_DIR}" -path "${OUTPUT_DIR}/app" -prune -o -user 0 -exec chown -h "${BUILD_IDS}" {} +
+}
+
+# capture CMD [ARG...]: the testrunner's capture (see its test_utils.sh, whose
+# quirk of word-splitting the command line again is kept), with CMD run as the
+# build user. Every command the suites capture is one of the buildpack's bin/
+# scripts, which Heroku runs as its build user.
+capture() {
+	resetCapture
+	# LAST_COMMAND and rtrn are the testrunner's public API, read by suites.
+	# shellcheck disable=SC2034
+	LAST_COMMAND="$*"
+	build_user_owns_output
+	# shellcheck disable=SC2068 # compat: word-split again, as the testrunner does
+	"${AS_USER}" build $@ >"${STD_OUT}" 2>"${STD_ERR}"
+	RETURN=$?
+	# shellcheck disable=SC2034
+	rtrn=${RETURN}
+}
+
 # The suites' oneTimeSetUp and oneTimeTearDown: the seed caches' place and the
 # runtime mirror.
 start_suite() {
 	SEED_ROOT="${UWSGI_BP_SEED_DIR:-${SHUNIT_TMPDIR}/seed-caches}"
 	mkdir -p "${SEED_ROOT}"
+	if [ "$(id -u)" -eq 0 ]; then
+		"${TOOLS}/prerequisites" --for test/helpers.sh users || return 1
+		use_build_image_python
+		# The builds write the seeds, and seeds made by an earlier run as
+		# root become the build user's.
+		chmod 755 "${SEED_ROOT}"
+		build_user_owns "${SEED_ROOT}"
+		# The build writes BUILDPACK_HOME/export for later buildpacks. The
+		# directory itself is given to the build user, not its files, and
+		# only in a runner's copy of the buildpack (never a git checkout).
+		[ -e "${BUILDPACK_HOME}/.git" ] || chown "$("${AS_USER}" name build)" "${BUILDPACK_HOME}"
+	fi
 	start_runtime_mirror
 }
 
@@ -51,6 +134,10 @@ afterSetUp() {
 	SEEDED_PYTHON=""
 	SEEDED_STATE=""
 	mkdir -p "${TEST_SUITE_CACHE}"
+	# mktemp made them for root alone: the build and dyno users must reach
+	# the test's files through them (and find nothing to list).
+	# (shunit2's SHUNIT_TMPDIR is the tmp/ of a directory of its own.)
+	chmod 711 "${SHUNIT_TMPDIR%/*}" "${SHUNIT_TMPDIR}" "${OUTPUT_DIR}"
 	if [ -n "${SEED_EVERY_TEST:-}" ]; then
 		seed_cache "${TEST_SUITE_CACHE}" "${SEED_PYTHON}"
 	fi
@@ -73,7 +160,8 @@ make_seed() {
 		# installs, so a test never finds one of its packages already there.
 		echo "# the seed cache's app: no packages of its own" >"${seed}/app/requirements.txt"
 		echo "$1" >"${seed}/app/.python-version"
-		if "${BUILDPACK_HOME}/bin/compile" "${seed}/app" "${seed}/cache" "${seed}/env" >"${seed}/build.log" 2>&1; then
+		build_user_owns "${seed}"
+		if "${AS_USER}" build "${BUILDPACK_HOME}/bin/compile" "${seed}/app" "${seed}/cache" "${seed}/env" >"${seed}/build.log" 2>&1; then
 			rm -rf "${seed}/app" "${seed}/env"
 			touch "${seed}/done"
 		else
@@ -187,11 +275,16 @@ use_fixture() {
 
 # Move the built slug away from BUILD_DIR (as Heroku moves it to /app) and make
 # sure nothing still refers to the old place: the build dir is gone afterwards.
+# As root, the slug is a copy owned by the dyno user (`test/tools/dyno ship`:
+# Heroku unpacks a tarball of the build dir; giving the build dir to the dyno
+# user in place would change the build cache's hard-linked files too).
 move_slug() {
 	SLUG_DIR="${OUTPUT_DIR}/app"
 	rm -rf "${SLUG_DIR}"
-	mv "${BUILD_DIR}" "${SLUG_DIR}"
-	"${BUILDPACK_HOME}/bin/release" "${SLUG_DIR}" >"${SLUG_DIR}/.release.yml"
+	"${TOOLS}/dyno" ship "${BUILD_DIR}" "${SLUG_DIR}"
+	"${AS_USER}" build "${BUILDPACK_HOME}/bin/release" "${SLUG_DIR}" >"${OUTPUT_DIR}/release.yml"
+	mv "${OUTPUT_DIR}/release.yml" "${SLUG_DIR}/.release.yml"
+	chown --reference="${SLUG_DIR}" "${SLUG_DIR}/.release.yml"
 }
 
 # with_dyno SNIPPET [NAME=VALUE...]: start the slug's web process like a dyno,
@@ -201,10 +294,13 @@ move_slug() {
 # interface, so whatever address the app's uwsgi.ini binds (Heroku's configs
 # bind all interfaces) is reachable from 127.0.0.1 only. The snippet sees
 # DYNO_PGID (the dyno's process group), DYNO_LOG and OUT (the test's output dir)
-# and its exit status is returned; 7 if the dyno never answered. With DYNO_USER
-# exported, the web process runs as that user and writes to a pipe made by root,
-# as a dyno's processes run as an unprivileged user and write to the platform's
-# log pipe (the slug must then be readable by that user).
+# and its exit status is returned; 7 if the dyno never answered. The web
+# process writes to a pipe made by this shell (root, when the suites run as
+# root), as a dyno's processes write to the platform's log pipe, and runs as
+# the dyno user (test/tools/dyno run), or as DYNO_USER when that is exported
+# (the slug must then be that user's). With DYNO_SOMAXCONN exported, the dyno's
+# network namespace has that net.core.somaxconn (set by root, as the platform
+# sets a dyno's kernel parameters; the dyno's user cannot).
 with_dyno() {
 	snippet="$1"
 	shift
@@ -216,16 +312,12 @@ with_dyno() {
 		env_args=()
 		for pair in "$@"; do env_args+=(--env "$pair"); done
 		ip link set lo up
-		log_writer=""
-		if [ -n "${DYNO_USER:-}" ]; then
-			# As on Heroku: the dyno runs as an unprivileged user, and its
-			# stdout and stderr are a pipe that this (root) shell made.
-			env_args+=(--user "$DYNO_USER")
-			exec 3> >(cat >"$DYNO_LOG")
-			log_writer=$!
-		else
-			exec 3>"$DYNO_LOG"
-		fi
+		[ -z "${DYNO_SOMAXCONN:-}" ] || echo "$DYNO_SOMAXCONN" >/proc/sys/net/core/somaxconn
+		[ -z "${DYNO_USER:-}" ] || env_args+=(--user "$DYNO_USER")
+		# As on Heroku: the dyno runs as an unprivileged user, and its
+		# stdout and stderr are a pipe that this (root) shell made.
+		exec 3> >(cat >"$DYNO_LOG")
+		log_writer=$!
 		setsid "$tools/dyno" run "$slug" --port 5000 "${env_args[@]}" >&3 2>&3 &
 		DYNO_PGID=$!
 		exec 3>&-
@@ -247,7 +339,7 @@ with_dyno() {
 		kill -TERM -- "-$DYNO_PGID" 2>/dev/null
 		for _ in $(seq 1 50); do kill -0 -- "-$DYNO_PGID" 2>/dev/null || break; sleep 0.2; done
 		kill -KILL -- "-$DYNO_PGID" 2>/dev/null
-		[ -z "$log_writer" ] || wait "$log_writer"
+		wait "$log_writer"
 		exit "$status"
 	' with_dyno "${TOOLS}" "${SLUG_DIR}" "${DYNO_LOG}" "${OUTPUT_DIR}" "${snippet}" "$@"
 }

@@ -18,6 +18,7 @@ oneTimeSetUp() {
 	# lands here, and the next build must clear it. Short, like /tmp (a deep
 	# one makes the build fall back to /tmp itself).
 	BUILDS_TMP=$(mktemp -d /tmp/bp.XXXXXX)
+	build_user_owns "${BUILDS_TMP}"
 }
 
 oneTimeTearDown() {
@@ -50,7 +51,8 @@ kill_build_at() {
 	fresh_app "$1" "${4:-}"
 	log="${OUTPUT_DIR}/killed.log"
 	: >"${log}"
-	TMPDIR="${BUILDS_TMP}" setsid "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}" >"${log}" 2>&1 &
+	build_user_owns_output
+	TMPDIR="${BUILDS_TMP}" setsid "${AS_USER}" build "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}" >"${log}" 2>&1 &
 	pid=$!
 	tries=0
 	until reached "$2" || ! kill -0 "${pid}" 2>/dev/null || [ "${tries}" -ge 6000 ]; do
