@@ -31,6 +31,9 @@ testSeedAppBuildsWithAnEmptyCacheAndServesFromAMovedSlug() {
 	assertCaptured "uWSGI 2.0.31: compiling (nothing cached yet)"
 	assertNotCaptured "Collecting uwsgi"
 	assertNotCaptured "Building wheel for uwsgi"
+	# Fetched and compiled without pip's build environment (uwsgi_source).
+	assertCaptured "uwsgi-2.0.31.tar.gz from "
+	assertCaptured ", sha256 checked, built with uwsgiconfig.py)"
 	assertCaptured "Using the app's own uwsgi.ini"
 	assertCaptured "-----> Done in"
 	move_slug

@@ -149,10 +149,19 @@ testKilledWhileCompilingUwsgi() {
 	PHASE_KILLS=0
 	forget uwsgi
 	kill_build_at 3.12 "Compiling on" 2
+	# The same, when pip builds the wheel: a pip setting that uwsgi_source
+	# leaves to pip (trusted-host) makes both builds go through `pip wheel`,
+	# whose own temporary directories the kill leaves behind.
 	forget uwsgi
+	echo "127.0.0.1" >"${ENV_DIR}/PIP_TRUSTED_HOST"
 	kill_build_at 3.12 "Compiling on" 15
+	assertCaptured "the build after the kill used pip wheel" \
+		"(built by pip wheel: pip is configured with trusted-host)"
+	rm -f "${ENV_DIR}/PIP_TRUSTED_HOST"
 	forget uwsgi
 	kill_build_at 3.12 "Compiled uWSGI" 0
+	assertCaptured "the build after the kill fetched the sdist itself" \
+		"sha256 checked, built with uwsgiconfig.py)"
 	assertLanded "compiling uWSGI"
 }
 

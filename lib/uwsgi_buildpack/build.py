@@ -8,8 +8,9 @@ Order matters:
 2. uWSGI, from the cached wheel or compiled, and installed before the app's
    requirements so that pip sees it satisfied and never compiles it again.
    The compile is the longest part of a cold build: it starts as soon as
-   there is a Python to compile against, before pip is installed, and runs
-   in the background while the app's dependencies install.
+   there is a Python to compile against, before pip is installed (it fetches
+   uWSGI's sdist itself and needs no pip), and runs in the background while
+   pip and the app's dependencies install.
 3. The app's dependencies, made to match its requirements exactly (pip-tools).
    When none of their inputs changed since the cached build, pip is not run at
    all: that is most builds, and the reason a warm build takes about a second.
@@ -90,14 +91,14 @@ def compile(ctx: BuildContext, scratch: Path) -> None:  # noqa: A001 - the build
     ctx.report.set("arch", ctx.platform.arch)
 
     with ctx.report.timed("python"):
-        python = python_step.install(ctx, scratch)
+        python = python_step.install(ctx)
         planned, compiling = None, None
         # Not when a bin/pre_compile hook is yet to run: it may change the
         # uwsgi pin in requirements.txt.
-        if python.bundled_pip and not (ctx.build_dir / "bin" / "pre_compile").is_file():
+        if python.fresh and not (ctx.build_dir / "bin" / "pre_compile").is_file():
             planned = uwsgi_step.plan(ctx, python)
-            compiling = uwsgi_step.start(ctx, python, planned, python.bundled_pip)
-        python_step.bootstrap_pip(ctx, python)
+            compiling = uwsgi_step.start(ctx, python, planned, pip_installed=False)
+        python_step.bootstrap_pip(ctx, python, scratch)
     with ctx.report.timed("pre_compile"):
         hooks.run("pre_compile", ctx.build_dir, ctx.env)
     app = app_step.inspect(ctx)

@@ -4,8 +4,14 @@ uWSGI ships on PyPI as an sdist only, so `pip install uwsgi` compiles it: about
 half a minute of C on a build dyno, on every build whose pip cache missed, and
 then once more whenever pip decides to. We take that work off pip's hands:
 
-1. `pip wheel` builds a wheel of the sdist pinned (with its sha256) in
-   `vendor/uwsgi.txt`, or of the version the app pins with `uwsgi==X`.
+1. The sdist pinned (with its sha256) in `vendor/uwsgi.txt`, or the version
+   the app pins with `uwsgi==X`, is fetched from the index pip is configured
+   with (uwsgi_source), checked, and compiled by uWSGI's own `uwsgiconfig.py`
+   with the app's Python, then packed as the wheel pip would have made of it
+   (compile_sdist). pip's way, `pip wheel`, first spends about five seconds
+   setting up an isolated build environment and running setup.py for the
+   sdist's metadata; it remains the fallback whenever uwsgi_source declines
+   (a pip setting it does not handle, any fetch failure).
 2. The wheel is kept in the build cache under a key of everything that makes the
    binary what it is. Same key next build: installed as is, no compiler runs.
    Changed key: rebuilt, and the log says which part changed.
@@ -131,6 +137,89 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+@dataclass(frozen=True)
+class _Runtime:
+    """What the compile needs to know of the app's Python."""
+
+    python: str
+    abiflags: str
+    cc: str
+    wheel_tag: str  # e.g. cp312-cp312-linux_x86_64, as pip's wheel of it would be tagged
+
+
+def _runtime(prefix: Path, env: dict[str, str]) -> _Runtime:
+    python = str(prefix / "bin" / "python3")
+    abiflags, cc, platform, nodot = subprocess.run(
+        [
+            python,
+            "-c",
+            "import sys, sysconfig;"
+            "print(sys.abiflags); print(sysconfig.get_config_var('CC') or 'cc');"
+            "print(sysconfig.get_platform()); print('%d%d' % sys.version_info[:2])",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()[:4]
+    platform_tag = platform.replace("-", "_").replace(".", "_")
+    return _Runtime(python, abiflags, cc, f"cp{nodot}-cp{nodot}{abiflags}-{platform_tag}")
+
+
+def _build_env(
+    runtime: _Runtime, prefix: Path, python_minor: str, env: dict[str, str]
+) -> dict[str, str]:
+    """The environment of uWSGI's own build (uwsgiconfig.py), however it is started."""
+    libdir = prefix / "lib"
+    return {
+        **env,
+        "UWSGI_PYTHON_NOLIB": "1",
+        # The backslash survives into uwsgiconfig's shell link line as a literal $ORIGIN.
+        "LDFLAGS": " ".join(
+            [
+                f"-L{libdir}",
+                r"-Wl,-rpath,\$ORIGIN/../lib",
+                "-Wl,--no-as-needed",
+                f"-lpython{python_minor}{runtime.abiflags}",
+                "-Wl,--as-needed",
+            ]
+        ),
+        "CPUCOUNT": str(cpu_count()),
+        "UWSGI_PROFILE": "default",
+        # uWSGI's build runs `CC` (else the runtime's own compiler command);
+        # the launcher runs that same command, with precompiled headers.
+        "CC": str(CC_LAUNCHER),
+        "UWSGI_BP_REAL_CC": env.get("CC") or runtime.cc,
+    }
+
+
+def _run_logged(
+    argv: list[str],
+    build_env: dict[str, str],
+    version: str,
+    spec: UwsgiSpec | None,
+    cwd: Path | None = None,
+) -> None:
+    """Run one step of the build with its output in a log, shown (its tail) only on failure."""
+    with tempfile.NamedTemporaryFile(prefix="uwsgi-build-", suffix=".log", delete=False) as log:
+        log_path = log.name
+    try:
+        commands.run(
+            argv, env=build_env, echo=False, log_path=log_path, tail_lines=25,
+            cwd=str(cwd) if cwd else None,
+        )  # fmt: skip
+    except commands.CommandFailed as exc:
+        text = Path(log_path).read_text(encoding="utf-8", errors="replace")
+        if spec is not None:
+            if "No matching distribution found" in text or "Could not find a version" in text:
+                raise errors.uwsgi_version_not_found(spec.version, spec.origin) from None
+            if "THESE PACKAGES DO NOT MATCH THE HASHES" in text:
+                raise errors.uwsgi_hash_mismatch(spec.version) from None
+        raise errors.uwsgi_compile_failed(version, exc.tail) from None
+    finally:
+        os.unlink(log_path)
+
+
 def compile_wheel(
     spec: UwsgiSpec,
     vendor_dir: Path,
@@ -140,72 +229,113 @@ def compile_wheel(
     out_dir: Path,
     pip: list[str] | None = None,
 ) -> Path:
-    """Build the uWSGI wheel with the app's Python; return its path.
+    """Build the uWSGI wheel with pip and the app's Python; return its path.
 
-    `pip` is the command that runs pip (default: the app's installed pip).
+    The way every Python package is built, and the fallback when the sdist
+    cannot be fetched directly (see uwsgi_source). `pip` is the command that
+    runs pip (default: the app's installed pip).
     """
-    python = str(prefix / "bin" / "python3")
-    libdir = prefix / "lib"
-    abiflags, sysconfig_cc = subprocess.run(
-        [
-            python,
-            "-c",
-            "import sys, sysconfig;"
-            "print(sys.abiflags); print(sysconfig.get_config_var('CC') or 'cc')",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()[:2]
-    build_env = {
-        **env,
-        "UWSGI_PYTHON_NOLIB": "1",
-        # The backslash survives into uwsgiconfig's shell link line as a literal $ORIGIN.
-        "LDFLAGS": " ".join(
-            [
-                f"-L{libdir}",
-                r"-Wl,-rpath,\$ORIGIN/../lib",
-                "-Wl,--no-as-needed",
-                f"-lpython{python_minor}{abiflags}",
-                "-Wl,--as-needed",
-            ]
-        ),
-        "CPUCOUNT": str(cpu_count()),
-        "UWSGI_PROFILE": "default",
-        # uWSGI's build runs `CC` (else the runtime's own compiler command);
-        # the launcher runs that same command, with precompiled headers.
-        "CC": str(CC_LAUNCHER),
-        "UWSGI_BP_REAL_CC": env.get("CC") or sysconfig_cc,
-    }
+    runtime = _runtime(prefix, env)
+    build_env = _build_env(runtime, prefix, python_minor, env)
     # --no-cache-dir: pip's wheel cache is keyed by the `cp3X` tag only, and would
     # hand back a binary built against another patch release of the same minor.
     # --use-pep517: build in pip's isolated environment with a current setuptools
     # whatever the runtime has installed (3.10 and 3.11 runtimes may carry an old
     # setuptools without `wheel`, with which the legacy setup.py path fails).
-    argv = [*(pip or [python, "-m", "pip"]), "wheel", "--no-deps", "--no-cache-dir", "--use-pep517"]
+    argv = [
+        *(pip or [runtime.python, "-m", "pip"]),
+        "wheel",
+        "--no-deps",
+        "--no-cache-dir",
+        "--use-pep517",
+    ]
     argv += ["-w", str(out_dir)]
     if spec.sha256:
         argv += ["--require-hashes", "-r", str(vendor_dir / "uwsgi.txt")]
     else:
         argv += ["--no-binary", "uwsgi", f"uwsgi=={spec.version}"]
-    with tempfile.NamedTemporaryFile(prefix="uwsgi-build-", suffix=".log", delete=False) as log:
-        log_path = log.name
-    try:
-        commands.run(argv, env=build_env, echo=False, log_path=log_path, tail_lines=25)
-    except commands.CommandFailed as exc:
-        text = Path(log_path).read_text(encoding="utf-8", errors="replace")
-        if "No matching distribution found" in text or "Could not find a version" in text:
-            raise errors.uwsgi_version_not_found(spec.version, spec.origin) from None
-        if "THESE PACKAGES DO NOT MATCH THE HASHES" in text:
-            raise errors.uwsgi_hash_mismatch(spec.version) from None
-        raise errors.uwsgi_compile_failed(spec.version, exc.tail) from None
-    finally:
-        os.unlink(log_path)
+    _run_logged(argv, build_env, spec.version, spec)
     wheels = sorted(out_dir.glob("uwsgi-*.whl")) + sorted(out_dir.glob("uWSGI-*.whl"))
     if not wheels:
         raise errors.internal("pip wheel produced no uWSGI wheel")
     return wheels[0]
+
+
+def compile_sdist(
+    sdist: Path, version: str, prefix: Path, python_minor: str, env: dict[str, str], out_dir: Path
+) -> Path:
+    """Build uWSGI from its checked sdist with its own `uwsgiconfig.py`; return the wheel.
+
+    What uWSGI's setup.py does inside `pip wheel` (`uwsgiconfig.build_uwsgi`
+    with the `default` profile, by the app's Python), without pip's isolated
+    build environment: the compile starts a second after the runtime is
+    unpacked instead of several seconds later. The wheel is packed here the
+    way setuptools packs it (see _pack_wheel), so installing it is the same.
+    """
+    import tarfile
+
+    runtime = _runtime(prefix, env)
+    build_env = _build_env(runtime, prefix, python_minor, env)
+    unpacked = out_dir / "src"
+    try:
+        with tarfile.open(sdist, "r:gz") as tar:
+            tar.extractall(unpacked, filter="data")
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise errors.internal(f"{sdist.name} could not be unpacked: {exc}") from None
+    tops = [p for p in unpacked.iterdir() if p.is_dir()]
+    if len(tops) != 1 or not (tops[0] / "uwsgiconfig.py").is_file():
+        raise errors.internal(f"{sdist.name} does not hold uWSGI's sources")
+    source = tops[0]
+    _run_logged(
+        [runtime.python, "uwsgiconfig.py", "--build", "default"], build_env, version, None, source
+    )
+    return _pack_wheel(source, version, runtime.wheel_tag, out_dir)
+
+
+def _pack_wheel(source: Path, version: str, tag: str, out_dir: Path) -> Path:
+    """The wheel `pip wheel` makes of uWSGI's sdist, from its compiled tree.
+
+    Written by hand (PEP 427: a zip of the files, their sha256 in RECORD)
+    because the build image's Python has no `wheel` package. The same layout
+    as setuptools': the binary under .data/scripts, uwsgidecorators.py under
+    .data/purelib (the wheel is not pure), the sdist's PKG-INFO as METADATA.
+    """
+    import base64
+    import zipfile
+
+    metadata = (source / "PKG-INFO").read_bytes()
+    if f"\nVersion: {version}\n".encode() not in metadata:
+        raise errors.internal(f"uWSGI's PKG-INFO does not say version {version}")
+    data, info = f"uwsgi-{version}.data", f"uwsgi-{version}.dist-info"
+    files: list[tuple[str, bytes, int]] = [
+        (f"{data}/purelib/uwsgidecorators.py", (source / "uwsgidecorators.py").read_bytes(), 0o644),
+        (f"{data}/scripts/uwsgi", (source / "uwsgi").read_bytes(), 0o755),
+        (f"{info}/licenses/LICENSE", (source / "LICENSE").read_bytes(), 0o644),
+        (f"{info}/METADATA", metadata, 0o644),
+        (
+            f"{info}/WHEEL",
+            (
+                "Wheel-Version: 1.0\nGenerator: uwsgi-buildpack\n"
+                f"Root-Is-Purelib: false\nTag: {tag}\n\n"
+            ).encode(),
+            0o644,
+        ),
+        (f"{info}/top_level.txt", b"uwsgidecorators\n", 0o644),
+    ]
+    record = []
+    for name, content, _mode in files:
+        digest = base64.urlsafe_b64encode(hashlib.sha256(content).digest()).rstrip(b"=").decode()
+        record.append(f"{name},sha256={digest},{len(content)}")
+    record.append(f"{info}/RECORD,,")
+    files.append((f"{info}/RECORD", ("\n".join(record) + "\n").encode(), 0o644))
+    wheel = out_dir / f"uwsgi-{version}-{tag}.whl"
+    with zipfile.ZipFile(wheel, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content, mode in files:
+            member = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            member.external_attr = (0o100000 | mode) << 16
+            member.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(member, content)
+    return wheel
 
 
 def sha256_of(path: Path) -> str:
@@ -237,6 +367,14 @@ def cached_wheel(entry: CacheEntry, key: UwsgiKey) -> tuple[CachedWheel | None, 
     return None, reason
 
 
+@dataclass(frozen=True)
+class Compiled:
+    """A compiled wheel in the cache, and how its source was fetched."""
+
+    wheel: Path
+    source: str  # where the sdist came from and what built it (pip: why)
+
+
 def compile_and_store(
     entry: CacheEntry,
     spec: UwsgiSpec,
@@ -245,22 +383,41 @@ def compile_and_store(
     prefix: Path,
     python_version: str,
     env: dict[str, str],
-    pip: list[str] | None = None,
-) -> Path:
+    *,
+    pip_installed: bool = True,
+) -> Compiled:
     """Compile the wheel and store it in the cache entry; return the cached wheel.
 
-    Prints nothing, so that it can run in the background while other steps log.
-    `pip` runs pip when the app's is not installed yet (a fresh runtime whose
-    pip is being installed at the same time; see runtime.unpack_bundled_pip).
+    The sdist is fetched directly and compiled with uwsgiconfig.py
+    (compile_sdist) when uwsgi_source can fetch it as pip would; otherwise pip
+    builds the wheel. Prints nothing, so that it can run in the background
+    while other steps log. Without `pip_installed` (a fresh runtime whose pip
+    is being installed at the same time), the pip fallback runs the runtime's
+    bundled pip, unpacked for itself.
     """
+    from . import runtime, uwsgi_source
+
     python_minor = key.python_minor
     with tempfile.TemporaryDirectory(prefix="uwsgi-bp-wheel-") as tmp:
-        wheel = compile_wheel(spec, vendor_dir, prefix, python_minor, env, Path(tmp), pip)
+        fetched = uwsgi_source.fetch("uwsgi", spec.version, spec.sha256, Path(tmp), env, prefix)
+        if fetched.path is not None:
+            wheel = compile_sdist(fetched.path, spec.version, prefix, python_minor, env, Path(tmp))
+            how = f"{fetched.reason}, sha256 checked, built with uwsgiconfig.py"
+        else:
+            pip = (
+                None
+                if pip_installed
+                else runtime.unpack_bundled_pip(prefix, Path(tmp) / "pip", env)
+            )
+            out = Path(tmp) / "wheel"
+            out.mkdir()
+            wheel = compile_wheel(spec, vendor_dir, prefix, python_minor, env, out, pip)
+            how = f"built by pip wheel: {fetched.reason}"
         # `python` is not part of the key: it only tells later builds which
         # patch release the binary was built with.
         extra = {"wheel_sha256": sha256_of(wheel), "python": python_version}
         entry.store_file(wheel, {**key.as_dict(), **extra})
-    return sorted(entry.data.glob("*.whl"))[0]
+    return Compiled(sorted(entry.data.glob("*.whl"))[0], how)
 
 
 class BackgroundCompile:
@@ -275,14 +432,14 @@ class BackgroundCompile:
     (commands.yield_to_background).
     """
 
-    def __init__(self, target: Callable[[], Path]) -> None:
+    def __init__(self, target: Callable[[], Compiled]) -> None:
         self.timer = output.Timer()
-        self._result: Path | None = None
+        self._result: Compiled | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(target,), daemon=True)
         self._thread.start()
 
-    def _run(self, target: Callable[[], Path]) -> None:
+    def _run(self, target: Callable[[], Compiled]) -> None:
         try:
             # The compile is the longer of the two: while it runs, the main
             # thread's commands (pip) give it the CPU first.
@@ -296,7 +453,7 @@ class BackgroundCompile:
         self._thread.join(seconds)
         return None if self._thread.is_alive() else self._error
 
-    def wait(self) -> Path:
+    def wait(self) -> Compiled:
         """Block until the compile is done; return the wheel or raise its error."""
         self._thread.join()
         if self._error is not None:

@@ -129,10 +129,10 @@ def test_python_installs_a_fresh_runtime_then_restores_it_from_the_cache(
     first = dataclasses.replace(first, cache_dir=tmp_path / "cache")
     env = runtime.python_env(first.prefix, dict(first.env))
     first = dataclasses.replace(first, env=env)
-    fresh = python_step.install(first, tmp_path / "pip")
+    fresh = python_step.install(first)
     assert (fresh.version, fresh.minor, fresh.restored) == ("3.12.1", "3.12", None)
-    assert fresh.bundled_pip is not None
-    python_step.bootstrap_pip(first, fresh)
+    assert fresh.fresh
+    python_step.bootstrap_pip(first, fresh, tmp_path / "pip")
     assert (first.prefix / "bin" / "pip").exists()
     packages = packages_step.Packages(META, synced=True)
     wheel = uwsgi_step.UwsgiWheel(tmp_path / "uwsgi.whl", "e" * 64)
@@ -146,8 +146,8 @@ def test_python_installs_a_fresh_runtime_then_restores_it_from_the_cache(
     second.build_dir.mkdir(parents=True)
     second = dataclasses.replace(second, env=runtime.python_env(second.prefix, dict(first.env)))
     (second.build_dir / ".python-version").write_text("3.12\n")
-    restored = python_step.install(second, tmp_path / "pip2")
-    assert restored.restored is not None and restored.bundled_pip is None
+    restored = python_step.install(second)
+    assert restored.restored is not None and not restored.fresh
     assert restored.restored.metadata["uwsgi_wheel_sha256"] == "e" * 64
     assert restored.restored.metadata["requirements"] == META.requirements
     assert restored.restored.fingerprint == python_step.fingerprint(second.prefix, "3.12")
@@ -159,8 +159,8 @@ def test_a_patch_release_keeps_the_installed_packages(tmp_path, mirror_url, caps
     (first.build_dir / ".python-version").write_text("3.12\n")
     first = dataclasses.replace(first, cache_dir=tmp_path / "cache")
     first = dataclasses.replace(first, env=runtime.python_env(first.prefix, dict(first.env)))
-    fresh = python_step.install(first, tmp_path / "pip")
-    python_step.bootstrap_pip(first, fresh)
+    fresh = python_step.install(first)
+    python_step.bootstrap_pip(first, fresh, tmp_path / "pip")
     # A package with files outside site-packages, as pip records them; one
     # RECORD line names a file of the runtime itself, which must stay the new one.
     site = first.prefix / fresh.site_packages
@@ -189,11 +189,11 @@ def test_a_patch_release_keeps_the_installed_packages(tmp_path, mirror_url, caps
     second.build_dir.mkdir(parents=True)
     second = dataclasses.replace(second, env=runtime.python_env(second.prefix, dict(first.env)))
     (second.build_dir / ".python-version").write_text("3.12\n")
-    carried = python_step.install(second, tmp_path / "pip2")
+    carried = python_step.install(second)
     out = capsys.readouterr().out
     assert "Python 3.12.0 -> 3.12.1: a patch release of the same minor version" in out
     assert carried.restored is not None and carried.restored.carried_from == "3.12.0"
-    assert carried.bundled_pip is None  # pip came along: no bootstrap
+    assert not carried.fresh  # pip came along: no bootstrap
     assert carried.restored.metadata["requirements"] == META.requirements
     new_site = second.prefix / carried.site_packages
     assert (new_site / "demo-1.0.dist-info" / "RECORD").is_file()
@@ -258,7 +258,7 @@ def test_uwsgi_reuses_the_cached_wheel_and_keeps_an_identical_installed_binary(t
     python = python_result({"uwsgi_wheel_sha256": sha})
     planned = uwsgi_step.plan(ctx, python)
     assert planned.cached is not None
-    assert uwsgi_step.start(ctx, python, planned, None) is None
+    assert uwsgi_step.start(ctx, python, planned) is None
     installed = uwsgi_step.install(ctx, python, planned, None)
     assert installed.compiling is None and installed.wheel is not None
     assert installed.wheel.sha256 == sha
@@ -276,10 +276,14 @@ def test_uwsgi_finish_waits_on_the_compile_handle(tmp_path, capsys):
     planned = uwsgi_step.plan(ctx, python)
     assert planned.cached is not None
     compiled = planned.cached.path
-    handle = uwsgi_build.BackgroundCompile(lambda: compiled)
+    how = "uwsgi-2.0.31.tar.gz from an index, sha256 checked, built with uwsgiconfig.py"
+    handle = uwsgi_build.BackgroundCompile(lambda: uwsgi_build.Compiled(compiled, how))
     waited = uwsgi_step.finish(ctx, python, uwsgi_step.Uwsgi(planned, None, handle))
     assert waited == uwsgi_step.UwsgiWheel(compiled, sha)
-    assert "Waiting for the uWSGI compile to finish..." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Waiting for the uWSGI compile to finish..." in out
+    assert f"({how})" in out  # how the compile went, said in the log
+    assert ctx.report.data["uwsgi_source"] == how
 
 
 # --- lock ---------------------------------------------------------------------

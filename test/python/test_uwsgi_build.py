@@ -53,3 +53,82 @@ def test_cache_key_covers_python_minor_stack_and_arch_not_the_patch_release():
     assert cache_key(spec, "3.12.1", "heroku-22", "amd64") != a
     assert cache_key(spec, "3.12.1", "heroku-24", "arm64") != a
     assert "build_options" in a
+
+
+def test_the_packed_wheel_installs_and_uninstalls_like_pips_own(tmp_path):
+    """_pack_wheel's wheel: pip installs the binary as a script, uwsgidecorators as a
+    module and uWSGI's metadata, every file listed in RECORD with its hash, and
+    uninstalls all of it again."""
+    import base64
+    import csv
+    import hashlib
+    import io
+    import subprocess
+    import sys
+    import zipfile
+
+    from uwsgi_buildpack.uwsgi_build import _pack_wheel
+
+    source = tmp_path / "uwsgi-2.0.31"
+    source.mkdir()
+    (source / "PKG-INFO").write_text(
+        "Metadata-Version: 1.0\nName: uWSGI\nVersion: 2.0.31\nSummary: s\n"
+    )
+    (source / "uwsgidecorators.py").write_text("DECORATED = True\n")
+    (source / "LICENSE").write_text("GPLv2+\n")
+    (source / "uwsgi").write_text("#!/bin/sh\necho 2.0.31\n")  # stands for the compiled binary
+    tag = "py3-none-any"  # installable by any interpreter running this test
+    wheel = _pack_wheel(source, "2.0.31", tag, tmp_path)
+    assert wheel.name == "uwsgi-2.0.31-py3-none-any.whl"
+
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        record = list(
+            csv.reader(io.StringIO(archive.read("uwsgi-2.0.31.dist-info/RECORD").decode()))
+        )
+        for name, digest, size in record:
+            if name.endswith("RECORD"):
+                assert (digest, size) == ("", "")
+                continue
+            content = archive.read(name)
+            expected = base64.urlsafe_b64encode(hashlib.sha256(content).digest()).rstrip(b"=")
+            assert (digest, int(size)) == (f"sha256={expected.decode()}", len(content))
+        assert "Root-Is-Purelib: false" in archive.read("uwsgi-2.0.31.dist-info/WHEEL").decode()
+    assert names == {row[0] for row in record}
+    assert names == {
+        "uwsgi-2.0.31.data/purelib/uwsgidecorators.py",
+        "uwsgi-2.0.31.data/scripts/uwsgi",
+        "uwsgi-2.0.31.dist-info/licenses/LICENSE",
+        "uwsgi-2.0.31.dist-info/METADATA",
+        "uwsgi-2.0.31.dist-info/WHEEL",
+        "uwsgi-2.0.31.dist-info/top_level.txt",
+        "uwsgi-2.0.31.dist-info/RECORD",
+    }
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    # This interpreter's pip, installing into the venv (a venv's own pip costs seconds).
+    pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python")]
+    pip += ["--disable-pip-version-check"]
+    subprocess.run([*pip, "install", "-q", "--no-index", str(wheel)], check=True)
+    ran = subprocess.run([str(venv / "bin" / "uwsgi")], capture_output=True, text=True, check=True)
+    assert ran.stdout == "2.0.31\n"
+    shown = subprocess.run([*pip, "show", "uwsgi"], capture_output=True, text=True, check=True)
+    assert "Name: uWSGI" in shown.stdout and "Version: 2.0.31" in shown.stdout
+    probe = "import uwsgidecorators; print(uwsgidecorators.DECORATED)"
+    decorated = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True
+    )
+    assert decorated.stdout == "True\n"
+    subprocess.run([*pip, "uninstall", "-y", "uwsgi"], check=True)
+    assert not (venv / "bin" / "uwsgi").exists()
+    assert not list(venv.glob("lib/python3*/site-packages/uwsgi*"))
+
+
+def test_a_tree_whose_metadata_is_another_version_is_refused(tmp_path):
+    from uwsgi_buildpack.errors import BuildError
+    from uwsgi_buildpack.uwsgi_build import _pack_wheel
+
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 1.0\nName: uWSGI\nVersion: 2.0.30\n")
+    with pytest.raises(BuildError):
+        _pack_wheel(tmp_path, "2.0.31", "py3-none-any", tmp_path)

@@ -5,9 +5,9 @@ keyed by Python version, stack and architecture (`PythonKey`). Restored, it
 also brings back what its packages were installed from (packages.PackagesMeta),
 which decides whether pip runs at all.
 
-A fresh runtime has no pip yet: its bundled pip wheel is unpacked first
-(`bundled_pip`), so that the uWSGI compile can start before pip is installed
-(see build.py), and `bootstrap_pip` then installs pip for good.
+A fresh runtime has no pip yet (`fresh`): the uWSGI compile starts at once,
+without pip (see build.py), and `bootstrap_pip` meanwhile installs pip from
+the runtime's own bundled wheel.
 
 A new patch release of the same minor version (3.12.0 -> 3.12.1: what every
 app whose .python-version says `3.12` gets after each CPython release) needs
@@ -65,7 +65,7 @@ class Python:
     minor: str
     key: PythonKey
     restored: Restored | None  # None: a fresh runtime
-    bundled_pip: list[str] | None = None  # runs pip until bootstrap_pip: a fresh runtime
+    fresh: bool = False  # a fresh runtime, without pip until bootstrap_pip
     timer: output.Timer | None = None
 
     @property
@@ -92,11 +92,8 @@ def _origin_text(request: python_version.VersionRequest) -> str:
     return f"from {request.origin}: {request}"
 
 
-def install(ctx: BuildContext, scratch: Path) -> Python:
-    """Choose the version, then restore the cached prefix or unpack a fresh runtime.
-
-    `scratch` is a directory for the runtime's bundled pip, unpacked.
-    """
+def install(ctx: BuildContext) -> Python:
+    """Choose the version, then restore the cached prefix or unpack a fresh runtime."""
     request = python_version.read_requested_version(ctx.build_dir)
     base_url = (
         ctx.config.get("PYTHON_RUNTIME_URL")
@@ -147,8 +144,7 @@ def install(ctx: BuildContext, scratch: Path) -> Python:
         output.detail(f"Installed Python {version}; kept {count} installed packages, in {timer}")
         restored = Restored((), stored, carried_from=stored["python"])
         return Python(version, minor, key, restored)
-    pip = runtime.unpack_bundled_pip(ctx.prefix, scratch, ctx.env)
-    return Python(version, minor, key, None, bundled_pip=pip, timer=timer)
+    return Python(version, minor, key, None, fresh=True, timer=timer)
 
 
 def is_patch_change(stored: dict[str, str], key: PythonKey) -> bool:
@@ -201,9 +197,13 @@ def carry_packages(cached_prefix: Path, prefix: Path, minor: str) -> int:
     return len(records)
 
 
-def bootstrap_pip(ctx: BuildContext, python: Python) -> None:
-    """Install pip into a fresh runtime (a restored one has it)."""
-    if python.bundled_pip is None:
+def bootstrap_pip(ctx: BuildContext, python: Python, scratch: Path) -> None:
+    """Install pip into a fresh runtime (a restored one has it).
+
+    `scratch` is a directory for the runtime's bundled pip, unpacked.
+    """
+    if not python.fresh:
         return
-    runtime.bootstrap_pip(ctx.prefix, ctx.env, python.bundled_pip)
+    pip = runtime.unpack_bundled_pip(ctx.prefix, scratch, ctx.env)
+    runtime.bootstrap_pip(ctx.prefix, ctx.env, pip)
     output.detail(f"Installed Python {python.version} and pip in {python.timer}")

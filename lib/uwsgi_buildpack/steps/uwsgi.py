@@ -57,19 +57,26 @@ def plan(ctx: BuildContext, python: Python) -> Plan:
 
 
 def start(
-    ctx: BuildContext, python: Python, planned: Plan, pip: list[str] | None
+    ctx: BuildContext, python: Python, planned: Plan, *, pip_installed: bool = True
 ) -> uwsgi_build.BackgroundCompile | None:
     """Start compiling uWSGI in the background, unless the cache has it.
 
-    `pip` runs pip if the app's own is not installed yet.
+    Without `pip_installed`, the app's pip is being installed at the same time.
     """
     if planned.cached is not None:
         return None
     entry, env = _entry(ctx), dict(ctx.env)
     return uwsgi_build.BackgroundCompile(
         lambda: uwsgi_build.compile_and_store(
-            entry, planned.spec, planned.key, ctx.vendor_dir, ctx.prefix, python.version, env, pip
-        )
+            entry,
+            planned.spec,
+            planned.key,
+            ctx.vendor_dir,
+            ctx.prefix,
+            python.version,
+            env,
+            pip_installed=pip_installed,
+        )  # fmt: skip
     )
 
 
@@ -102,7 +109,7 @@ def install(
         f"Compiling on {uwsgi_build.cpu_count()} cores, while the app's dependencies install"
     )
     ctx.report.cache("uwsgi", "compiled", planned.reason)
-    return Uwsgi(planned, None, compiling or start(ctx, python, planned, None))
+    return Uwsgi(planned, None, compiling or start(ctx, python, planned))
 
 
 def finish(ctx: BuildContext, python: Python, uwsgi: Uwsgi) -> UwsgiWheel:
@@ -112,9 +119,12 @@ def finish(ctx: BuildContext, python: Python, uwsgi: Uwsgi) -> UwsgiWheel:
         return uwsgi.wheel
     output.step("uWSGI")
     output.detail("Waiting for the uWSGI compile to finish...")
-    wheel = uwsgi.compiling.wait()
-    output.detail(f"Compiled uWSGI {uwsgi.plan.spec.version} in {uwsgi.compiling.timer}")
-    return _install_wheel(ctx, python, uwsgi.plan, wheel)
+    compiled = uwsgi.compiling.wait()
+    output.detail(
+        f"Compiled uWSGI {uwsgi.plan.spec.version} in {uwsgi.compiling.timer} ({compiled.source})"
+    )
+    ctx.report.set("uwsgi_source", compiled.source)
+    return _install_wheel(ctx, python, uwsgi.plan, compiled.wheel)
 
 
 def _install_wheel(ctx: BuildContext, python: Python, planned: Plan, wheel: Path) -> UwsgiWheel:
