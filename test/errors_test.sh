@@ -353,16 +353,22 @@ testUwsgiCompileFailureShowsTheCompilerLog() {
 }
 
 testBuildFailingWhileUwsgiCompilesLeavesNoTemporaryFiles() {
-	# An empty cache: uWSGI compiles in the background while the requirements
-	# are locked; the lock fails, and the build stops the compile mid-way.
+	# A cache without uWSGI (the seed's, less its uWSGI): uWSGI compiles in the
+	# background while the requirements are locked; the lock fails, and the
+	# build stops the compile mid-way.
 	use_fixture wsgi-app
+	echo "${SEED_PYTHON}" >"${BUILD_DIR}/.python-version"
 	echo "this-package-does-not-exist-uwsgi-bp==1.0" >>"${BUILD_DIR}/requirements.txt"
+	seed_cache "${CACHE_DIR}" "${SEED_PYTHON}"
+	rm -rf "${CACHE_DIR}/uwsgi-buildpack/uwsgi"
 	# A short TMPDIR of its own (under a deep one the build falls back to /tmp).
 	build_tmp=$(mktemp -d /tmp/bp.XXXXXX)
 	build_user_owns "${build_tmp}"
 	capture env TMPDIR="${build_tmp}" "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${CACHE_DIR}" "${ENV_DIR}"
 	failsWith "Unable to lock the requirements in requirements.txt." "this-package-does-not-exist-uwsgi-bp"
+	assertCaptured "uWSGI 2.0.31: compiling (nothing cached yet)"
 	assertCaptured "Compiling on"
+	assertNotCaptured "Compiled uWSGI"
 	# pip's working directories and the half-compiled uWSGI go with the build.
 	assertEquals "temporary files left by the failed build" "" "$(ls -A "${build_tmp}")"
 	rm -rf "${build_tmp}"
