@@ -166,7 +166,7 @@ testRuntimeArchiveEscapingTheInstallDirIsRefused() {
 	# ends: so the build gets a TMPDIR of its own (short, like /tmp), and the
 	# archive reaches up past the build's directory into it, and one more
 	# level up, where an escaped file would survive the build.
-	root=$(mktemp -d /tmp/bp.XXXXXX)
+	root=$(mktemp -d "$(short_tmp)/bp.XXXXXX")
 	mkdir "${root}/t"
 	build_user_owns "${root}"
 	python3 -c '
@@ -362,7 +362,7 @@ testBuildFailingWhileUwsgiCompilesLeavesNoTemporaryFiles() {
 	seed_cache "${CACHE_DIR}" "${SEED_PYTHON}"
 	rm -rf "${CACHE_DIR}/uwsgi-buildpack/uwsgi"
 	# A short TMPDIR of its own (under a deep one the build falls back to /tmp).
-	build_tmp=$(mktemp -d /tmp/bp.XXXXXX)
+	build_tmp=$(mktemp -d "$(short_tmp)/bp.XXXXXX")
 	build_user_owns "${build_tmp}"
 	capture env TMPDIR="${build_tmp}" "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${CACHE_DIR}" "${ENV_DIR}"
 	failsWith "Unable to lock the requirements in requirements.txt." "this-package-does-not-exist-uwsgi-bp"

@@ -62,6 +62,15 @@ use_build_image_python() {
 }
 use_build_image_python
 
+# short_tmp: a directory for temporary files whose path is short, like /tmp:
+# TMPDIR when it is (test/run points it at its RAM disk), else /tmp. A build
+# under a deep TMPDIR falls back to /tmp (lib/uwsgi_buildpack/tempdir.py).
+short_tmp() {
+	tmp_root=${TMPDIR:-/tmp}
+	[ "${#tmp_root}" -le 24 ] || tmp_root=/tmp
+	echo "${tmp_root}"
+}
+
 # build_user_owns PATH...: give PATH (recursively; what root owns there) to the
 # build user, for directories a test makes outside OUTPUT_DIR for a build.
 build_user_owns() {

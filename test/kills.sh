@@ -11,11 +11,13 @@
 # itself).
 start_kills() {
 	# Some tests run bin/compile with TEST_SUITE_CACHE themselves: seed it at setUp.
+	# shellcheck disable=SC2034 # read by helpers.sh (afterSetUp)
 	SEED_EVERY_TEST=yes
+	# shellcheck disable=SC2034 # read by the suites
 	PY312=$(mirror_version_of 3.12)
 	KILLS=0
 	PHASE_KILLS=0
-	BUILDS_TMP=$(mktemp -d /tmp/bp.XXXXXX)
+	BUILDS_TMP=$(mktemp -d "$(short_tmp)/bp.XXXXXX")
 	build_user_owns "${BUILDS_TMP}"
 }
 

@@ -33,7 +33,7 @@ testBuildAndDynoRunAsTwoUnprivilegedUsers() {
 #!/bin/sh
 pid=$$
 while [ "${pid}" -gt 1 ]; do
-	ps -o user:20=,pid=,cmd= -p "${pid}" | cut -c 1-200
+	ps -o user:20=,pid=,cmd= -p "${pid}" | cut -c 1-300
 	case $(ps -o cmd= -p "${pid}") in *uwsgi_buildpack.cli*) break ;; esac
 	pid=$(ps -o ppid= -p "${pid}" | tr -d ' ')
 done >build-processes
