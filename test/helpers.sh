@@ -384,6 +384,14 @@ fresh_cache() {
 	done
 }
 
+# build_fixture NAME: the fixture on Python 3.12 with the suite's shared cache.
+build_fixture() {
+	use_fixture "$1"
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+}
+
 # Compile with a given cache dir; TEST_SUITE_CACHE is seeded first (see above).
 compile_with_cache() {
 	if [ "$1" = "${TEST_SUITE_CACHE}" ]; then
