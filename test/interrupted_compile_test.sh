@@ -54,3 +54,16 @@ testKilledWhileWritingThePrecompiledHeaders() {
 	kill_build_at 3.12 "file:uwsgi_python.h.gch-tmp" 0.2
 	assertLanded "writing the precompiled headers"
 }
+
+# The phases around the compile itself when the build fetches uWSGI's sdist
+# (uwsgi_source) and packs the wheel (uwsgi_build._pack_wheel): both write
+# into the compile's temporary directory, under the builds' TMPDIR.
+testKilledWhileFetchingTheSdistOrPackingTheWheel() {
+	PHASE_KILLS=0
+	forget uwsgi
+	kill_build_at 3.12 "file:uwsgi-2.0.31.tar.gz" 0
+	forget uwsgi
+	kill_build_at 3.12 "file:uwsgi-2.0.31-cp312-cp312-linux_x86_64.whl" 0
+	assertLanded "fetching uWSGI's sdist or packing its wheel"
+}
+

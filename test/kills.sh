@@ -81,10 +81,13 @@ kill_build_at() {
 }
 
 # reached PATTERN: the killed build's log shows PATTERN, or for `file:NAME`, a
-# file NAME exists under the builds' TMPDIR.
+# file NAME exists under the builds' TMPDIR, or for `cache:NAME`, an entry NAME
+# (a glob) in the cache's uwsgi-buildpack/ directory (cache.CacheEntry writes
+# a new entry as `.NAME.new.PID`, and moves the old one aside as `.NAME.old.PID`).
 reached() {
 	case "$1" in
 	file:*) [ -n "$(find "${BUILDS_TMP}" -name "${1#file:}" -print -quit 2>/dev/null)" ] ;;
+	cache:*) [ -n "$(find "${TEST_SUITE_CACHE}/uwsgi-buildpack" -maxdepth 1 -name "${1#cache:}" -print -quit 2>/dev/null)" ] ;;
 	*) grep -q -F -e "$1" "${log}" ;;
 	esac
 }
