@@ -202,7 +202,9 @@ seed_cache() {
 	for entry in "${SEED_ROOT}/$2/cache/uwsgi-buildpack"/*; do
 		if [ "${entry##*/}" = python ]; then
 			mkdir -p "$1/uwsgi-buildpack/python"
-			cp -al "${entry}/data" "$1/uwsgi-buildpack/python/"
+			# (A copy when the seeds are on another filesystem than TMPDIR.)
+			cp -al "${entry}/data" "$1/uwsgi-buildpack/python/" 2>/dev/null ||
+				cp -a "${entry}/data" "$1/uwsgi-buildpack/python/"
 			cp -a "${entry}/metadata.json" "$1/uwsgi-buildpack/python/"
 		else
 			mkdir -p "$1/uwsgi-buildpack"
