@@ -30,6 +30,14 @@ testKilledWhileInstallingPython() {
 	kill_build_at 3.12 "Installing Python" 0.3
 	forget python
 	kill_build_at 3.12 "Installing Python" 1
+	# Later in the unpacking and in pip's installation: long enough phases to
+	# be hit however fast the machine.
+	forget python
+	kill_build_at 3.12 "Installing Python" 1.5
+	forget python
+	kill_build_at 3.12 "Installing Python" 2
+	forget python
+	kill_build_at 3.12 "Installing Python" 2.5
 	forget python
 	kill_build_at 3.12 "Installed Python" 0
 	assertLanded "installing Python"

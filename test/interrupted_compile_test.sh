@@ -55,15 +55,15 @@ testKilledWhileWritingThePrecompiledHeaders() {
 	assertLanded "writing the precompiled headers"
 }
 
-# The phases around the compile itself when the build fetches uWSGI's sdist
-# (uwsgi_source) and packs the wheel (uwsgi_build._pack_wheel): both write
-# into the compile's temporary directory, under the builds' TMPDIR.
-testKilledWhileFetchingTheSdistOrPackingTheWheel() {
+# The fetch of uWSGI's sdist when the build compiles it itself (uwsgi_source):
+# the archive is written into the compile's temporary directory, under the
+# builds' TMPDIR. (Packing the wheel, the step after the compile, is not
+# killed here: a kill there needs two full compiles, and the wheel is only a
+# file in the same temporary directory until cache.CacheEntry.store_file
+# copies it in whole, which the `Compiled uWSGI` kill follows.)
+testKilledWhileFetchingTheSdist() {
 	PHASE_KILLS=0
 	forget uwsgi
 	kill_build_at 3.12 "file:uwsgi-2.0.31.tar.gz" 0
-	forget uwsgi
-	kill_build_at 3.12 "file:uwsgi-2.0.31-cp312-cp312-linux_x86_64.whl" 0
-	assertLanded "fetching uWSGI's sdist or packing its wheel"
+	assertLanded "fetching uWSGI's sdist"
 }
-
