@@ -31,6 +31,7 @@ from __future__ import annotations
 import configparser
 import hashlib
 import html.parser
+import http.client
 import json
 import os
 import re
@@ -281,7 +282,7 @@ def fetch(
             while chunk := response.read(1 << 20):
                 out.write(chunk)
                 digest.update(chunk)
-    except (urllib.error.URLError, OSError, ValueError, KeyError, TimeoutError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError, KeyError) as exc:
         return Fetched(None, f"fetching from the index failed ({type(exc).__name__}: {exc})")
     if digest.hexdigest() != expected.lower():
         dest.unlink()

@@ -154,7 +154,12 @@ class _Index:
     """A simple index served on 127.0.0.1: HTML or JSON pages, optional Basic auth."""
 
     def __init__(
-        self, *, json_pages: bool = False, password: str | None = None, body: bytes = SDIST
+        self,
+        *,
+        json_pages: bool = False,
+        password: str | None = None,
+        body: bytes = SDIST,
+        cut_short: bool = False,
     ) -> None:
         self.requests: list[tuple[str, str | None]] = []
         index = self
@@ -200,7 +205,9 @@ class _Index:
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
+                # cut_short: the file ends before its announced length (a dropped connection).
+                extra = 100 if cut_short and kind == "application/octet-stream" else 0
+                self.send_header("Content-Length", str(len(data) + extra))
                 self.end_headers()
                 self.wfile.write(data)
 
@@ -287,3 +294,10 @@ def test_credentials_in_the_index_url_are_sent_to_the_index_and_its_files(tmp_pa
     ]
     fetched, _ = _fetch(tmp_path, url.replace("s3cret", "wrong"))
     assert fetched.path is None and "401" in fetched.reason
+
+
+def test_a_download_cut_short_leaves_it_to_pip(tmp_path, index):
+    # A truncated file never passes its sha256: not kept, pip takes over.
+    fetched, dest = _fetch(tmp_path, index(cut_short=True).url)
+    assert fetched.path is None and fetched.reason.endswith("did not match its sha256")
+    assert list(dest.iterdir()) == []
