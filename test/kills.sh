@@ -61,14 +61,15 @@ kill_build_at() {
 	if ! reached "$2"; then
 		kill -KILL "-${pid}" 2>/dev/null
 		wait "${pid}" 2>/dev/null
-		status=$?
 		case "$2" in
 		cache:*)
 			# A cache entry is written in a tenth of a second: a build that
 			# succeeded may have been through it between two looks. Such a
 			# try does not count (the phase's other kills must land).
-			if [ "${status}" -eq 0 ] && grep -q -F -e "cache saved" "${log}"; then
-				echo "not killed (the build had ended with status 0 between two looks) at: '$2' + $3 s"
+			# (The log, not the exit status, says so: the shell may have
+			# reaped the finished build already, and `wait` then says 127.)
+			if grep -q -F -e "cache saved" "${log}" && grep -q -F -e "-----> Done in" "${log}"; then
+				echo "not killed (the build had ended, saying Done, between two looks) at: '$2' + $3 s"
 				then_build_succeeds "$1" "${4:-}"
 				return 0
 			fi
