@@ -239,8 +239,14 @@ assertStatsServerAndUwsgitopFor() {
 	assertCaptured "UWSGI_STATS is set: uwsgitop is installed"
 	move_slug
 	assertTrue "uwsgitop installed" "[ -x '${SLUG_DIR}/.heroku/python/bin/uwsgitop' ]"
+	# The master binds the stats socket as it enters its loop, which may be
+	# a moment after the workers answer on $PORT: look until it is there.
 	with_dyno '
-		ss -ltn >"$OUT/listening"
+		for _ in $(seq 1 50); do
+			ss -ltn >"$OUT/listening"
+			grep -q ":1717 " "$OUT/listening" && break
+			sleep 0.1
+		done
 		python3 -c "
 import json, socket
 s = socket.create_connection((\"127.0.0.1\", 1717))
