@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 from . import (
@@ -91,13 +92,22 @@ def compile(ctx: BuildContext, scratch: Path) -> None:  # noqa: A001 - the build
     ctx.report.set("arch", ctx.platform.arch)
 
     with ctx.report.timed("python"):
-        python = python_step.install(ctx)
+        choice = python_step.choose(ctx)
         planned, compiling = None, None
-        # Not when a bin/pre_compile hook is yet to run: it may change the
-        # uwsgi pin in requirements.txt.
-        if python.fresh and not (ctx.build_dir / "bin" / "pre_compile").is_file():
-            planned = uwsgi_step.plan(ctx, python)
-            compiling = uwsgi_step.start(ctx, python, planned, pip_installed=False)
+        python_ready = threading.Event()
+        # A fresh runtime means a cold build: the uWSGI compile starts now,
+        # fetching its source while the runtime downloads. Not when a
+        # bin/pre_compile hook is yet to run: it may change the uwsgi pin in
+        # requirements.txt.
+        if choice.fresh and not (ctx.build_dir / "bin" / "pre_compile").is_file():
+            planned = uwsgi_step.plan(ctx, choice.version)
+            compiling = uwsgi_step.start(
+                ctx, choice.version, planned, pip_installed=False, python_ready=python_ready
+            )
+        python = python_step.install(ctx, choice)
+        # Only now: if the runtime fails to install, the compile waits for
+        # ever, a daemon thread that runs nothing while the build fails.
+        python_ready.set()
         python_step.bootstrap_pip(ctx, python, scratch)
     with ctx.report.timed("pre_compile"):
         hooks.run("pre_compile", ctx.build_dir, ctx.env)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from . import commands, errors, output, requirements, runtime
+from . import commands, errors, output, requirements, runtime, wheel_install
 from .cache import CacheEntry, Metadata
 
 
@@ -36,8 +36,18 @@ def shows_pip_line(line: str) -> bool:
     return not any(marker in line for marker in PIP_CHATTER)
 
 
-def install_wheel(prefix: Path, wheel: Path, env: dict[str, str]) -> None:
-    """Install one wheel file, replacing an installed copy of the same project."""
+def install_wheel(prefix: Path, wheel: Path, env: dict[str, str], python_minor: str) -> None:
+    """Install one wheel file, replacing an installed copy of the same project.
+
+    Into a Python that does not have the project yet (a cold build), the
+    wheel is unpacked directly (wheel_install: pip's start-up is half a
+    second at the end of the build); otherwise pip replaces the old copy.
+    """
+    try:
+        wheel_install.install(wheel, prefix, python_minor, env)
+        return
+    except wheel_install.NotHandled:
+        pass
     commands.run(
         [
             str(prefix / "bin" / "python3"),

@@ -385,6 +385,7 @@ def compile_and_store(
     env: dict[str, str],
     *,
     pip_installed: bool = True,
+    python_ready: threading.Event | None = None,
 ) -> Compiled:
     """Compile the wheel and store it in the cache entry; return the cached wheel.
 
@@ -393,13 +394,24 @@ def compile_and_store(
     builds the wheel. Prints nothing, so that it can run in the background
     while other steps log. Without `pip_installed` (a fresh runtime whose pip
     is being installed at the same time), the pip fallback runs the runtime's
-    bundled pip, unpacked for itself.
+    bundled pip, unpacked for itself. With `python_ready`, the Python at
+    `prefix` is still being unpacked: the sdist is fetched meanwhile, and
+    nothing runs it before the event is set.
     """
     from . import runtime, uwsgi_source
 
     python_minor = key.python_minor
     with tempfile.TemporaryDirectory(prefix="uwsgi-bp-wheel-") as tmp:
         fetched = uwsgi_source.fetch("uwsgi", spec.version, spec.sha256, Path(tmp), env, prefix)
+        if python_ready is not None:
+            python_ready.wait()
+            if fetched.path is not None and (prefix / "pip.conf").exists():
+                # pip would also read the prefix's own pip.conf, which the
+                # runtime brought: fetch again, with it.
+                fetched.path.unlink()
+                fetched = uwsgi_source.fetch(
+                    "uwsgi", spec.version, spec.sha256, Path(tmp), env, prefix
+                )
         if fetched.path is not None:
             wheel = compile_sdist(fetched.path, spec.version, prefix, python_minor, env, Path(tmp))
             how = f"{fetched.reason}, sha256 checked, built with uwsgiconfig.py"

@@ -229,11 +229,11 @@ def test_only_a_patch_release_of_the_same_minor_keeps_the_packages():
 
 def test_uwsgi_plan_compiles_what_the_cache_lacks_and_follows_the_app_pin(tmp_path):
     ctx = make_ctx(tmp_path)
-    planned = uwsgi_step.plan(ctx, python_result(None))
+    planned = uwsgi_step.plan(ctx, python_result(None).version)
     assert planned.cached is None and planned.reason == "nothing cached yet"
     assert planned.spec.origin == "vendor/uwsgi.txt"
     (ctx.build_dir / "requirements.txt").write_text("uwsgi==2.0.28\n")
-    pinned = uwsgi_step.plan(ctx, python_result(None))
+    pinned = uwsgi_step.plan(ctx, python_result(None).version)
     assert (pinned.spec.version, pinned.spec.origin) == ("2.0.28", "requirements.txt")
     assert pinned.key.uwsgi == "2.0.28" and pinned.key.python_minor == "3.12"
 
@@ -256,9 +256,9 @@ def test_uwsgi_reuses_the_cached_wheel_and_keeps_an_identical_installed_binary(t
     sha = _cached_wheel(ctx, python_result(None), tmp_path)
     # The restored prefix already holds this very binary: nothing to install.
     python = python_result({"uwsgi_wheel_sha256": sha})
-    planned = uwsgi_step.plan(ctx, python)
+    planned = uwsgi_step.plan(ctx, python.version)
     assert planned.cached is not None
-    assert uwsgi_step.start(ctx, python, planned) is None
+    assert uwsgi_step.start(ctx, python.version, planned) is None
     installed = uwsgi_step.install(ctx, python, planned, None)
     assert installed.compiling is None and installed.wheel is not None
     assert installed.wheel.sha256 == sha
@@ -273,7 +273,7 @@ def test_uwsgi_finish_waits_on_the_compile_handle(tmp_path, capsys):
     ctx = make_ctx(tmp_path)
     sha = _cached_wheel(ctx, python_result(None), tmp_path)
     python = python_result({"uwsgi_wheel_sha256": sha})
-    planned = uwsgi_step.plan(ctx, python)
+    planned = uwsgi_step.plan(ctx, python.version)
     assert planned.cached is not None
     compiled = planned.cached.path
     how = "uwsgi-2.0.31.tar.gz from an index, sha256 checked, built with uwsgiconfig.py"
@@ -291,7 +291,7 @@ def test_uwsgi_finish_waits_on_the_compile_handle(tmp_path, capsys):
 
 def _uwsgi(tmp_path: Path) -> uwsgi_step.Uwsgi:
     ctx = make_ctx(tmp_path)
-    return uwsgi_step.Uwsgi(uwsgi_step.plan(ctx, python_result(None)), None, None)
+    return uwsgi_step.Uwsgi(uwsgi_step.plan(ctx, python_result(None).version), None, None)
 
 
 def test_lock_is_the_app_file_itself_when_it_pins_hashes(tmp_path, capsys):
@@ -395,7 +395,7 @@ def test_packages_install_runs_no_pip_when_nothing_changed(tmp_path, capsys):
     inputs = requirements.find(ctx.build_dir)
     app = app_step.App(None, None)
     uwsgi = uwsgi_step.Uwsgi(
-        uwsgi_step.plan(ctx, python_result(None)),
+        uwsgi_step.plan(ctx, python_result(None).version),
         uwsgi_step.UwsgiWheel(tmp_path / "uwsgi.whl", "f" * 64),
         None,
     )

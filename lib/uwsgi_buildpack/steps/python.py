@@ -7,7 +7,8 @@ which decides whether pip runs at all.
 
 A fresh runtime has no pip yet (`fresh`): the uWSGI compile starts at once,
 without pip (see build.py), and `bootstrap_pip` meanwhile installs pip from
-the runtime's own bundled wheel.
+the runtime's own bundled wheel (by wheel_install: pip installing itself costs
+seconds of CPU beside the compile).
 
 A new patch release of the same minor version (3.12.0 -> 3.12.1: what every
 app whose .python-version says `3.12` gets after each CPython release) needs
@@ -29,7 +30,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import cache, errors, output, python_version, runtime
+from .. import cache, errors, output, python_version, runtime, wheel_install
 from ..context import BuildContext
 
 # A cheap summary of what pip may change: (path, size, mtime) of each entry of
@@ -92,8 +93,26 @@ def _origin_text(request: python_version.VersionRequest) -> str:
     return f"from {request.origin}: {request}"
 
 
-def install(ctx: BuildContext) -> Python:
-    """Choose the version, then restore the cached prefix or unpack a fresh runtime."""
+@dataclass(frozen=True)
+class Choice:
+    """The version the app gets, and what the cache can do for it (`choose`)."""
+
+    version: str
+    minor: str
+    key: PythonKey
+    source: runtime.RuntimeSource
+    reusable: bool  # the cached prefix is this very Python
+    carry: bool  # the cached prefix is another patch release of the same minor
+    stored: dict[str, str]
+
+    @property
+    def fresh(self) -> bool:
+        """Whether the build unpacks a runtime without pip and without packages."""
+        return not self.reusable and not self.carry
+
+
+def choose(ctx: BuildContext) -> Choice:
+    """Choose the version, and decide whether the cached prefix is kept; prints both."""
     request = python_version.read_requested_version(ctx.build_dir)
     base_url = (
         ctx.config.get("PYTHON_RUNTIME_URL")
@@ -116,10 +135,7 @@ def install(ctx: BuildContext) -> Python:
     if reusable:
         output.detail(f"Python and installed packages: reusing cache ({reason})")
         ctx.report.cache("python", "reused", reason)
-        ctx.prefix.parent.mkdir(parents=True, exist_ok=True)
-        cache.link_tree(entry.data, ctx.prefix)
-        restored = Restored(fingerprint(ctx.prefix, minor), entry.metadata() or {})
-        return Python(version, minor, key, restored)
+        return Choice(version, minor, key, source, True, False, {})
     stored = entry.metadata() or {}
     carry = is_patch_change(stored, key)
     if carry:
@@ -133,13 +149,29 @@ def install(ctx: BuildContext) -> Python:
         ctx.report.cache("python", "discarded", reason)
     else:
         ctx.report.cache("python", "empty", reason)
+    return Choice(version, minor, key, source, False, carry, stored)
+
+
+def install(ctx: BuildContext, choice: Choice | None = None) -> Python:
+    """Restore the cached prefix or unpack a fresh runtime, as `choice` (else `choose`) says."""
+    if choice is None:
+        choice = choose(ctx)
+    version, minor, key = choice.version, choice.minor, choice.key
+    entry = cache.CacheEntry(ctx.cache_dir, "python")
+    if choice.reusable:
+        ctx.prefix.parent.mkdir(parents=True, exist_ok=True)
+        cache.link_tree(entry.data, ctx.prefix)
+        restored = Restored(fingerprint(ctx.prefix, minor), entry.metadata() or {})
+        return Python(version, minor, key, restored)
+    plat = ctx.platform
     output.detail(f"Installing Python {version} from {runtime.archive_name(version, plat)}")
     timer = output.Timer()
-    runtime.install(source, version, plat, ctx.prefix)
+    runtime.install(choice.source, version, plat, ctx.prefix)
     actual = runtime.python_runtime_version(ctx.prefix, ctx.env)
     if actual != version:
         raise errors.runtime_broken(f"expected Python {version}, the archive holds {actual}")
-    if carry:
+    if choice.carry:
+        stored = choice.stored
         count = carry_packages(entry.data, ctx.prefix, minor)
         output.detail(f"Installed Python {version}; kept {count} installed packages, in {timer}")
         restored = Restored((), stored, carried_from=stored["python"])
@@ -204,6 +236,12 @@ def bootstrap_pip(ctx: BuildContext, python: Python, scratch: Path) -> None:
     """
     if not python.fresh:
         return
-    pip = runtime.unpack_bundled_pip(ctx.prefix, scratch, ctx.env)
-    runtime.bootstrap_pip(ctx.prefix, ctx.env, pip)
+    try:
+        wheel_install.install(
+            runtime.bundled_pip_wheel(ctx.prefix), ctx.prefix, python.minor, ctx.env
+        )
+    except wheel_install.NotHandled:
+        # A bundled wheel unlike pip's usual one: pip installs itself.
+        pip = runtime.unpack_bundled_pip(ctx.prefix, scratch, ctx.env)
+        runtime.bootstrap_pip(ctx.prefix, ctx.env, pip)
     output.detail(f"Installed Python {python.version} and pip in {python.timer}")

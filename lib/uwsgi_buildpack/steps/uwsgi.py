@@ -9,6 +9,7 @@ app's dependencies install between `install` and `finish`, beside the compiler.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,20 +49,27 @@ def _entry(ctx: BuildContext) -> cache.CacheEntry:
     return cache.CacheEntry(ctx.cache_dir, "uwsgi")
 
 
-def plan(ctx: BuildContext, python: Python) -> Plan:
+def plan(ctx: BuildContext, python_version: str) -> Plan:
     """Decide which uWSGI the app gets, and whether the cache already has it."""
     spec = uwsgi_build.choose(ctx.vendor_dir, ctx.build_dir / "requirements.txt")
-    key = uwsgi_build.cache_key(spec, python.version, ctx.platform.stack, ctx.platform.arch)
+    key = uwsgi_build.cache_key(spec, python_version, ctx.platform.stack, ctx.platform.arch)
     cached, reason = uwsgi_build.cached_wheel(_entry(ctx), key)
     return Plan(spec, key, cached, reason)
 
 
 def start(
-    ctx: BuildContext, python: Python, planned: Plan, *, pip_installed: bool = True
+    ctx: BuildContext,
+    python_version: str,
+    planned: Plan,
+    *,
+    pip_installed: bool = True,
+    python_ready: threading.Event | None = None,
 ) -> uwsgi_build.BackgroundCompile | None:
     """Start compiling uWSGI in the background, unless the cache has it.
 
     Without `pip_installed`, the app's pip is being installed at the same time.
+    With `python_ready`, the app's Python is still being unpacked: the compile
+    fetches uWSGI's source meanwhile and waits for the event to compile.
     """
     if planned.cached is not None:
         return None
@@ -73,10 +81,11 @@ def start(
             planned.key,
             ctx.vendor_dir,
             ctx.prefix,
-            python.version,
+            python_version,
             env,
             pip_installed=pip_installed,
-        )  # fmt: skip
+            python_ready=python_ready,
+        )
     )
 
 
@@ -89,7 +98,7 @@ def install(
     """Install the cached wheel, or make sure the compile runs; `planned` if planned early."""
     output.step("uWSGI")
     if planned is None:
-        planned = plan(ctx, python)
+        planned = plan(ctx, python.version)
     spec = planned.spec
     if spec.origin != "vendor/uwsgi.txt":
         output.detail(f"Using uWSGI {spec.version}, as pinned in {spec.origin}")
@@ -109,7 +118,7 @@ def install(
         f"Compiling on {uwsgi_build.cpu_count()} cores, while the app's dependencies install"
     )
     ctx.report.cache("uwsgi", "compiled", planned.reason)
-    return Uwsgi(planned, None, compiling or start(ctx, python, planned))
+    return Uwsgi(planned, None, compiling or start(ctx, python.version, planned))
 
 
 def finish(ctx: BuildContext, python: Python, uwsgi: Uwsgi) -> UwsgiWheel:
@@ -132,6 +141,6 @@ def _install_wheel(ctx: BuildContext, python: Python, planned: Plan, wheel: Path
     sha256 = uwsgi_build.sha256_of(wheel)
     restored = python.restored.metadata if python.restored else {}
     if restored.get("uwsgi_wheel_sha256") != sha256:
-        dependencies.install_wheel(ctx.prefix, wheel, ctx.env)
+        dependencies.install_wheel(ctx.prefix, wheel, ctx.env, python.minor)
         output.detail(f"Installed uWSGI {planned.spec.version} into the app's Python")
     return UwsgiWheel(wheel, sha256)
