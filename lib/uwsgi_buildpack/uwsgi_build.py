@@ -8,7 +8,7 @@ then once more whenever pip decides to. We take that work off pip's hands:
    the app pins with `uwsgi==X`, is fetched from the index pip is configured
    with (uwsgi_source), checked, and compiled by uWSGI's own `uwsgiconfig.py`
    with the app's Python, then packed as the wheel pip would have made of it
-   (compile_sdist). pip's way, `pip wheel`, first spends about five seconds
+   (compile_source). pip's way, `pip wheel`, first spends about five seconds
    setting up an isolated build environment and running setup.py for the
    sdist's metadata; it remains the fallback whenever uwsgi_source declines
    (a pip setting it does not handle, any fetch failure).
@@ -47,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -261,21 +262,14 @@ def compile_wheel(
     return wheels[0]
 
 
-def compile_sdist(
-    sdist: Path, version: str, prefix: Path, python_minor: str, env: dict[str, str], out_dir: Path
-) -> Path:
-    """Build uWSGI from its checked sdist with its own `uwsgiconfig.py`; return the wheel.
+def unpack_sdist(sdist: Path, out_dir: Path) -> Path:
+    """Unpack uWSGI's checked sdist into `out_dir`; return its source tree.
 
-    What uWSGI's setup.py does inside `pip wheel` (`uwsgiconfig.build_uwsgi`
-    with the `default` profile, by the app's Python), without pip's isolated
-    build environment: the compile starts a second after the runtime is
-    unpacked instead of several seconds later. The wheel is packed here the
-    way setuptools packs it (see _pack_wheel), so installing it is the same.
+    Needs no Python of the app's: a cold build does it while the runtime is
+    still being unpacked.
     """
     import tarfile
 
-    runtime = _runtime(prefix, env)
-    build_env = _build_env(runtime, prefix, python_minor, env)
     unpacked = out_dir / "src"
     try:
         with tarfile.open(sdist, "r:gz") as tar:
@@ -285,7 +279,22 @@ def compile_sdist(
     tops = [p for p in unpacked.iterdir() if p.is_dir()]
     if len(tops) != 1 or not (tops[0] / "uwsgiconfig.py").is_file():
         raise errors.internal(f"{sdist.name} does not hold uWSGI's sources")
-    source = tops[0]
+    return tops[0]
+
+
+def compile_source(
+    source: Path, version: str, prefix: Path, python_minor: str, env: dict[str, str], out_dir: Path
+) -> Path:
+    """Build uWSGI from its unpacked sdist with its own `uwsgiconfig.py`; return the wheel.
+
+    What uWSGI's setup.py does inside `pip wheel` (`uwsgiconfig.build_uwsgi`
+    with the `default` profile, by the app's Python), without pip's isolated
+    build environment: the compile starts a second after the runtime is
+    unpacked instead of several seconds later. The wheel is packed here the
+    way setuptools packs it (see _pack_wheel), so installing it is the same.
+    """
+    runtime = _runtime(prefix, env)
+    build_env = _build_env(runtime, prefix, python_minor, env)
     _run_logged(
         [runtime.python, "uwsgiconfig.py", "--build", "default"], build_env, version, None, source
     )
@@ -390,7 +399,7 @@ def compile_and_store(
     """Compile the wheel and store it in the cache entry; return the cached wheel.
 
     The sdist is fetched directly and compiled with uwsgiconfig.py
-    (compile_sdist) when uwsgi_source can fetch it as pip would; otherwise pip
+    (compile_source) when uwsgi_source can fetch it as pip would; otherwise pip
     builds the wheel. Prints nothing, so that it can run in the background
     while other steps log. Without `pip_installed` (a fresh runtime whose pip
     is being installed at the same time), the pip fallback runs the runtime's
@@ -403,17 +412,20 @@ def compile_and_store(
     python_minor = key.python_minor
     with tempfile.TemporaryDirectory(prefix="uwsgi-bp-wheel-") as tmp:
         fetched = uwsgi_source.fetch("uwsgi", spec.version, spec.sha256, Path(tmp), env, prefix)
+        source = unpack_sdist(fetched.path, Path(tmp)) if fetched.path is not None else None
         if python_ready is not None:
             python_ready.wait()
             if fetched.path is not None and (prefix / "pip.conf").exists():
                 # pip would also read the prefix's own pip.conf, which the
                 # runtime brought: fetch again, with it.
                 fetched.path.unlink()
+                shutil.rmtree(Path(tmp) / "src")
                 fetched = uwsgi_source.fetch(
                     "uwsgi", spec.version, spec.sha256, Path(tmp), env, prefix
                 )
-        if fetched.path is not None:
-            wheel = compile_sdist(fetched.path, spec.version, prefix, python_minor, env, Path(tmp))
+                source = unpack_sdist(fetched.path, Path(tmp)) if fetched.path else None
+        if source is not None:
+            wheel = compile_source(source, spec.version, prefix, python_minor, env, Path(tmp))
             how = f"{fetched.reason}, sha256 checked, built with uwsgiconfig.py"
         else:
             pip = (
