@@ -133,9 +133,10 @@ def install(wheel: Path, prefix: Path, python_minor: str, env: Mapping[str, str]
     name, version = wheel.name.split("-")[:2]
     info = f"{name}-{version}.dist-info"
     data = f"{name}-{version}.data"
-    wanted = name.lower().replace("_", "-")
+    wanted = name.lower().replace("_", "-").replace(".", "-")
     for installed in site.glob("*.dist-info"):
-        if installed.name.rsplit("-", 1)[0].lower().replace("_", "-") == wanted:
+        project = installed.name[: -len(".dist-info")].rsplit("-", 1)[0]
+        if project.lower().replace("_", "-").replace(".", "-") == wanted:
             raise NotHandled(f"{installed.name} is installed already")
 
     umask = os.umask(0)
@@ -207,13 +208,14 @@ def install(wheel: Path, prefix: Path, python_minor: str, env: Mapping[str, str]
             if pyc.is_file():
                 written[pyc] = pyc.read_bytes()
 
-    rows = sorted(
+    rows = [
         (os.path.relpath(dest, site).replace(os.sep, "/"), _digest(content), str(len(content)))
         for dest, content in written.items()
-    )
-    rows.append((f"{info}/RECORD", "", ""))
+    ]
+    # As pip writes it: sorted, RECORD's own row among the others, csv's \r\n.
+    rows = sorted([*rows, (f"{info}/RECORD", "", "")])
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
+    csv.writer(out).writerows(rows)
     _write(site / info / "RECORD", out.getvalue().encode(), plain_mode)
     return [row[0] for row in rows]
 

@@ -1,0 +1,189 @@
+"""wheel_install installs a wheel exactly as pip would, or declines.
+
+The comparison runs on a real runtime from the offline mirror (as the build
+does): one copy gets the runtime's bundled pip installed by that pip itself,
+run from its own wheel the way ensurepip runs it; another copy gets it from
+wheel_install. Then the same for the uWSGI wheel the build packs. Skipped
+without a mirror (test/tools/make-runtime-mirror).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import stat
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from test_steps import MIRROR
+from uwsgi_buildpack import runtime, wheel_install
+from uwsgi_buildpack.uwsgi_build import _pack_wheel
+
+ARCHIVE = MIRROR / "python-3.12.1-ubuntu-24.04-amd64.tar.zst"
+MINOR = "3.12"
+
+
+@pytest.fixture(scope="module")
+def runtime_dir(tmp_path_factory) -> Path:
+    if not ARCHIVE.is_file():
+        pytest.skip(f"no runtime archive at {ARCHIVE} (test/tools/make-runtime-mirror)")
+    unpacked = tmp_path_factory.mktemp("runtime") / "python"
+    runtime.extract(ARCHIVE, unpacked)
+    return unpacked
+
+
+def fresh_prefix(runtime_dir: Path, where: Path) -> tuple[Path, dict[str, str]]:
+    prefix = where / ".heroku" / "python"
+    shutil.copytree(runtime_dir, prefix, symlinks=True)
+    return prefix, runtime.python_env(prefix)
+
+
+def tree(prefix: Path) -> dict[str, Path]:
+    """Every file under site-packages and bin/ that an install may write."""
+    site = prefix / "lib" / f"python{MINOR}" / "site-packages"
+    found = {}
+    for base, label in ((site, "site"), (prefix / "bin", "bin")):
+        for path in base.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                found[f"{label}/{path.relative_to(base)}"] = path
+    return found
+
+
+def record(prefix: Path, project: str) -> dict[str, tuple[str, str]]:
+    site = prefix / "lib" / f"python{MINOR}" / "site-packages"
+    (info,) = site.glob(f"{project}-*.dist-info")
+    with open(info / "RECORD", newline="") as f:
+        return {row[0]: (row[1], row[2]) for row in csv.reader(f)}
+
+
+def pip_install(prefix: Path, env: dict[str, str], wheel: Path, pip_wheel: Path) -> None:
+    """pip installing `wheel`, run from the bundled pip wheel (as ensurepip runs it)."""
+    python = str(prefix / "bin" / "python3")
+    argv = [python, str(pip_wheel / "pip"), "install", "--no-deps", "--no-index"]
+    subprocess.run([*argv, "--no-cache-dir", "-q", str(wheel)], env=env, check=True)
+
+
+def assert_same_install(ours: Path, pips: Path, project: str) -> None:
+    """Same files, modes, contents and RECORD, up to the prefix in shebangs and pyc headers."""
+    mine, theirs = tree(ours), tree(pips)
+    # pip notes where it installed a wheel file from; the buildpack drops that
+    # note (runtime.forget_wheel_origin) and never writes it.
+    theirs = {k: v for k, v in theirs.items() if not k.endswith("/direct_url.json")}
+    assert sorted(mine) == sorted(theirs)
+    for name, path in theirs.items():
+        if name.endswith(".dist-info/RECORD"):
+            continue  # below: the pyc's hashes differ with their headers
+        a, b = mine[name].read_bytes(), path.read_bytes()
+        if name.endswith(".pyc"):
+            a, b = a[16:], b[16:]  # the header holds the source's mtime
+        a = a.replace(str(ours).encode(), b"PREFIX")
+        b = b.replace(str(pips).encode(), b"PREFIX")
+        assert a == b, name
+        assert stat.S_IMODE(mine[name].stat().st_mode) == stat.S_IMODE(path.stat().st_mode), name
+    ours_record, pips_record = record(ours, project), record(pips, project)
+    pips_record = {k: v for k, v in pips_record.items() if not k.endswith("/direct_url.json")}
+    assert list(ours_record) == list(pips_record)  # the same rows, in the same order
+    for name, (digest, size) in pips_record.items():
+        if not name.endswith(".pyc") and not name.startswith("../../../bin/"):
+            assert ours_record[name] == (digest, size), name
+
+
+def test_pip_is_installed_as_pip_installs_itself(runtime_dir, tmp_path):
+    ours, env = fresh_prefix(runtime_dir, tmp_path / "ours")
+    pips, pip_env = fresh_prefix(runtime_dir, tmp_path / "pips")
+    pip_wheel = runtime.bundled_pip_wheel(ours)
+
+    pip_install(pips, pip_env, pip_wheel, pip_wheel)
+    listed = wheel_install.install(pip_wheel, ours, MINOR, env)
+
+    assert {"../../../bin/pip", "../../../bin/pip3", "../../../bin/pip3.12"} <= set(listed)
+    assert_same_install(ours, pips, "pip")
+    # Every module has its bytecode, as pip leaves it: no pip run compiles any.
+    site = ours / "lib" / f"python{MINOR}" / "site-packages"
+    sources = list((site / "pip").rglob("*.py"))
+    assert len(sources) > 300
+    assert all((s.parent / "__pycache__" / f"{s.stem}.cpython-312.pyc").is_file() for s in sources)
+
+    # And it is a working pip, which can remove itself without a trace.
+    shown = subprocess.run(
+        [str(ours / "bin" / "pip"), "show", "pip"], env=env, capture_output=True, text=True
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert f"Version: {pip_wheel.name.split('-')[1]}" in shown.stdout
+    subprocess.run(
+        [str(ours / "bin" / "python3"), "-m", "pip", "uninstall", "-y", "-q", "pip"],
+        env=env,
+        check=True,
+    )
+    assert tree(ours).keys() == tree(runtime_dir).keys()  # the runtime as it came
+
+
+def test_the_compiled_uwsgi_wheel_is_installed_as_pip_installs_it(runtime_dir, tmp_path):
+    source = tmp_path / "uwsgi-2.0.31"
+    source.mkdir()
+    (source / "PKG-INFO").write_text(
+        "Metadata-Version: 1.0\nName: uWSGI\nVersion: 2.0.31\nSummary: s\n"
+    )
+    (source / "uwsgidecorators.py").write_text("DECORATED = True\n")
+    (source / "LICENSE").write_text("GPLv2+\n")
+    (source / "uwsgi").write_bytes(b"\x7fELF stands for the binary\n")
+    wheel = _pack_wheel(source, "2.0.31", "cp312-cp312-linux_x86_64", tmp_path)
+    ours, env = fresh_prefix(runtime_dir, tmp_path / "ours")
+    pips, pip_env = fresh_prefix(runtime_dir, tmp_path / "pips")
+    pip_wheel = runtime.bundled_pip_wheel(ours)
+
+    pip_install(pips, pip_env, wheel, pip_wheel)
+    wheel_install.install(wheel, ours, MINOR, env)
+
+    assert_same_install(ours, pips, "uwsgi")
+    assert (ours / "bin" / "uwsgi").read_bytes() == (source / "uwsgi").read_bytes()
+    assert os.access(ours / "bin" / "uwsgi", os.X_OK)
+
+
+def test_a_project_already_installed_is_left_to_pip(runtime_dir, tmp_path):
+    ours, env = fresh_prefix(runtime_dir, tmp_path / "ours")
+    pip_wheel = runtime.bundled_pip_wheel(ours)
+    wheel_install.install(pip_wheel, ours, MINOR, env)
+    before = {p: p.stat().st_mtime_ns for p in tree(ours).values()}
+    with pytest.raises(wheel_install.NotHandled, match="installed already"):
+        wheel_install.install(pip_wheel, ours, MINOR, env)
+    assert {p: p.stat().st_mtime_ns for p in tree(ours).values()} == before
+
+
+@pytest.mark.parametrize(
+    ("member", "why"),
+    [
+        ("demo-1.0.data/headers/demo.h", "demo-1.0.data/headers/demo.h"),
+        ("demo-1.0.data/data/share/x", "demo-1.0.data/data/share/x"),
+        ("../evil.py", "unsafe path"),
+        ("/etc/evil.py", "unsafe path"),
+    ],
+)
+def test_a_wheel_it_does_not_handle_writes_nothing(tmp_path, member, why):
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("demo/__init__.py", "")
+        archive.writestr(member, "x")
+        archive.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
+        archive.writestr("demo-1.0.dist-info/RECORD", "")
+    prefix = tmp_path / "prefix"
+    (prefix / "lib" / f"python{MINOR}" / "site-packages").mkdir(parents=True)
+    with pytest.raises(wheel_install.NotHandled, match=why.replace(".", r"\.")):
+        wheel_install.install(wheel, prefix, MINOR, {})
+    assert not [p for p in prefix.rglob("*") if p.is_file()]
+    assert not (tmp_path / "evil.py").exists()
+
+
+def test_gui_scripts_are_left_to_pip(tmp_path):
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("demo/__init__.py", "def main(): pass\n")
+        archive.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
+        archive.writestr("demo-1.0.dist-info/entry_points.txt", "[gui_scripts]\ndemo = demo:main\n")
+    prefix = tmp_path / "prefix"
+    (prefix / "lib" / f"python{MINOR}" / "site-packages").mkdir(parents=True)
+    with pytest.raises(wheel_install.NotHandled, match="GUI scripts"):
+        wheel_install.install(wheel, prefix, MINOR, {})
