@@ -31,7 +31,7 @@ testSeedAppBuildsWithAnEmptyCacheAndServesFromAMovedSlug() {
 	assertCaptured "uWSGI 2.0.31: compiling (nothing cached yet)"
 	assertNotCaptured "Collecting uwsgi"
 	assertNotCaptured "Building wheel for uwsgi"
-	# Fetched and compiled without pip's build environment (uwsgi_source).
+	# Fetched and compiled without pip's build environment (package_index).
 	assertCaptured "uwsgi-2.0.31.tar.gz from "
 	assertCaptured ", sha256 checked, built with uwsgiconfig.py)"
 	assertCaptured "Using the app's own uwsgi.ini"

@@ -24,7 +24,7 @@ oneTimeTearDown() {
 testKilledWhileCompilingUwsgi() {
 	PHASE_KILLS=0
 	# The first kill and its next build with pip building the wheel: a pip
-	# setting that uwsgi_source leaves to pip (trusted-host) makes both go
+	# setting that package_index leaves to pip (trusted-host) makes both go
 	# through `pip wheel`, whose isolated build environment is then what the
 	# kill leaves behind.
 	forget uwsgi
@@ -55,7 +55,7 @@ testKilledWhileWritingThePrecompiledHeaders() {
 	assertLanded "writing the precompiled headers"
 }
 
-# The fetch of uWSGI's sdist when the build compiles it itself (uwsgi_source):
+# The fetch of uWSGI's sdist when the build compiles it itself (package_index):
 # the archive is written into the compile's temporary directory, under the
 # builds' TMPDIR. (Packing the wheel, the step after the compile, is not
 # killed here: a kill there needs two full compiles, and the wheel is only a

@@ -49,7 +49,9 @@ def ensure(
     lock = vendor_dir / "pip-tools.txt"
     key = PipToolsKey(hashlib.sha256(lock.read_bytes()).hexdigest()[:16], minor)
     entry = CacheEntry(cache_dir, "pip-tools")
-    return dependencies.ensure_tool(entry, key, "pip-tools", "piptools", python, lock, env)
+    return dependencies.ensure_tool(
+        entry, key, "pip-tools", "piptools", python, lock, env, python_minor=minor
+    )
 
 
 def _argv(tools: Path, python: Path, command: str) -> list[str]:

@@ -6,11 +6,11 @@ then once more whenever pip decides to. We take that work off pip's hands:
 
 1. The sdist pinned (with its sha256) in `vendor/uwsgi.txt`, or the version
    the app pins with `uwsgi==X`, is fetched from the index pip is configured
-   with (uwsgi_source), checked, and compiled by uWSGI's own `uwsgiconfig.py`
+   with (package_index), checked, and compiled by uWSGI's own `uwsgiconfig.py`
    with the app's Python, then packed as the wheel pip would have made of it
    (compile_source). pip's way, `pip wheel`, first spends about five seconds
    setting up an isolated build environment and running setup.py for the
-   sdist's metadata; it remains the fallback whenever uwsgi_source declines
+   sdist's metadata; it remains the fallback whenever package_index declines
    (a pip setting it does not handle, any fetch failure).
 2. The wheel is kept in the build cache under a key of everything that makes the
    binary what it is. Same key next build: installed as is, no compiler runs.
@@ -233,7 +233,7 @@ def compile_wheel(
     """Build the uWSGI wheel with pip and the app's Python; return its path.
 
     The way every Python package is built, and the fallback when the sdist
-    cannot be fetched directly (see uwsgi_source). `pip` is the command that
+    cannot be fetched directly (see package_index). `pip` is the command that
     runs pip (default: the app's installed pip).
     """
     runtime = _runtime(prefix, env)
@@ -399,7 +399,7 @@ def compile_and_store(
     """Compile the wheel and store it in the cache entry; return the cached wheel.
 
     The sdist is fetched directly and compiled with uwsgiconfig.py
-    (compile_source) when uwsgi_source can fetch it as pip would; otherwise pip
+    (compile_source) when package_index can fetch it as pip would; otherwise pip
     builds the wheel. Prints nothing, so that it can run in the background
     while other steps log. Without `pip_installed` (a fresh runtime whose pip
     is being installed at the same time), the pip fallback runs the runtime's
@@ -407,11 +407,13 @@ def compile_and_store(
     `prefix` is still being unpacked: the sdist is fetched meanwhile, and
     nothing runs it before the event is set.
     """
-    from . import runtime, uwsgi_source
+    from . import package_index, runtime
 
     python_minor = key.python_minor
     with tempfile.TemporaryDirectory(prefix="uwsgi-bp-wheel-") as tmp:
-        fetched = uwsgi_source.fetch("uwsgi", spec.version, spec.sha256, Path(tmp), env, prefix)
+        fetched = package_index.fetch_sdist(
+            "uwsgi", spec.version, spec.sha256, Path(tmp), env, prefix
+        )
         source = unpack_sdist(fetched.path, Path(tmp)) if fetched.path is not None else None
         if python_ready is not None:
             python_ready.wait()
@@ -420,7 +422,7 @@ def compile_and_store(
                 # runtime brought: fetch again, with it.
                 fetched.path.unlink()
                 shutil.rmtree(Path(tmp) / "src")
-                fetched = uwsgi_source.fetch(
+                fetched = package_index.fetch_sdist(
                     "uwsgi", spec.version, spec.sha256, Path(tmp), env, prefix
                 )
                 source = unpack_sdist(fetched.path, Path(tmp)) if fetched.path else None

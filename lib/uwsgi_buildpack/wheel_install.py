@@ -45,7 +45,8 @@ import re
 import stat
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from . import commands
@@ -129,7 +130,78 @@ def install(wheel: Path, prefix: Path, python_minor: str, env: Mapping[str, str]
     nothing, for a wheel it does not install.
     """
     site = prefix / "lib" / f"python{python_minor}" / "site-packages"
-    bin_dir = prefix / "bin"
+    python = prefix / "bin" / "python3"
+    return install_many([wheel], site, prefix / "bin", python, python_minor, env)[0]
+
+
+def install_many(
+    wheels: Sequence[Path],
+    site: Path,
+    bin_dir: Path,
+    python: Path,
+    python_minor: str,
+    env: Mapping[str, str],
+) -> list[list[str]]:
+    """Install `wheels` with their modules in `site` and their scripts in `bin_dir`.
+
+    As `install`, for any layout (`pip install --target DIR` puts modules in
+    DIR and scripts in DIR/bin), and for several wheels at once: each is
+    checked before any file is written, and one process byte-compiles the
+    modules of all. `python` is the interpreter the scripts start and the
+    modules are compiled for (Python `python_minor`).
+    """
+    plans = [_plan(wheel, site, bin_dir, python, python_minor) for wheel in wheels]
+    umask = os.umask(0)
+    os.umask(umask)
+    plain_mode, exec_mode = 0o666 & ~umask, (0o777 & ~umask) | 0o111
+    installed = [_unpack(plan, site, plain_mode, exec_mode) for plan in plans]
+
+    sources = sorted(
+        str(dest)
+        for written in installed
+        for dest in written
+        if dest.suffix == ".py" and site in dest.parents
+    )
+    if sources:
+        # -i: the file names from a list (pip has about five hundred).
+        with tempfile.NamedTemporaryFile("w", prefix="uwsgi-bp-pyc-", suffix=".txt") as listing:
+            listing.write("\n".join(sources) + "\n")
+            listing.flush()
+            commands.run(
+                [str(python), "-m", "compileall", "-q", "-i", listing.name], env=env, echo=False
+            )
+    tag = "cpython-" + python_minor.replace(".", "")
+    listed = []
+    for plan, written in zip(plans, installed, strict=True):
+        for source in [d for d in list(written) if d.suffix == ".py" and site in d.parents]:
+            pyc = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
+            if pyc.is_file():
+                written[pyc] = pyc.read_bytes()
+        rows = [
+            (os.path.relpath(dest, site).replace(os.sep, "/"), _digest(content), str(len(content)))
+            for dest, content in written.items()
+        ]
+        # As pip writes it: sorted, RECORD's own row among the others, csv's \r\n.
+        rows = sorted([*rows, (f"{plan.info}/RECORD", "", "")])
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        _write(site / plan.info / "RECORD", out.getvalue().encode(), plain_mode)
+        listed.append([row[0] for row in rows])
+    return listed
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Where each file of a wheel goes, decided before anything is written."""
+
+    wheel: Path
+    info: str  # NAME-VERSION.dist-info
+    members: list[tuple[str, Path, bool]]  # (name in the wheel, destination, is a script)
+    launchers: dict[Path, bytes]
+    shebang: str
+
+
+def _plan(wheel: Path, site: Path, bin_dir: Path, python: Path, python_minor: str) -> _Plan:
     name, version = wheel.name.split("-")[:2]
     info = f"{name}-{version}.dist-info"
     data = f"{name}-{version}.data"
@@ -138,86 +210,62 @@ def install(wheel: Path, prefix: Path, python_minor: str, env: Mapping[str, str]
         project = installed.name[: -len(".dist-info")].rsplit("-", 1)[0]
         if project.lower().replace("_", "-").replace(".", "-") == wanted:
             raise NotHandled(f"{installed.name} is installed already")
-
-    umask = os.umask(0)
-    os.umask(umask)
-    plain_mode, exec_mode = 0o666 & ~umask, (0o777 & ~umask) | 0o111
     with zipfile.ZipFile(wheel) as archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
         wheel_meta = email.parser.Parser().parsestr(archive.read(f"{info}/WHEEL").decode())
         if wheel_meta.get("Wheel-Version", "").split(".")[0] != "1":
             raise NotHandled(f"Wheel-Version {wheel_meta.get('Wheel-Version')}")
-        # Where each member goes, decided before anything is written.
-        plan: list[tuple[zipfile.ZipInfo, Path, bool]] = []
-        for member in members:
+        members: list[tuple[str, Path, bool]] = []
+        for member in archive.infolist():
+            if member.is_dir():
+                continue
             path = _safe_name(member.filename)
             if path.parts[0] == data:
                 kind = path.parts[1] if len(path.parts) > 2 else ""
                 rest = PurePosixPath(*path.parts[2:])
                 if kind in ("purelib", "platlib"):
-                    plan.append((member, site / rest, False))
+                    members.append((member.filename, site / rest, False))
                 elif kind == "scripts" and len(rest.parts) == 1:
-                    plan.append((member, bin_dir / rest, True))
+                    members.append((member.filename, bin_dir / rest, True))
                 else:
                     raise NotHandled(f"it has {member.filename}")
             elif member.filename in (f"{info}/RECORD", f"{info}/INSTALLER", f"{info}/REQUESTED"):
                 continue  # written below, for what is installed
             else:
-                plan.append((member, site / path, False))
+                members.append((member.filename, site / path, False))
         entry_points = f"{info}/entry_points.txt"
         scripts = (
             _console_scripts(archive.read(entry_points).decode(), python_minor)
             if entry_points in archive.namelist()
             else {}
         )
-        shebang = _shebang(bin_dir / "python3")
-        launchers = {bin_dir / n: _launcher(spec, shebang) for n, spec in scripts.items()}
+    shebang = _shebang(python)
+    launchers = {bin_dir / n: _launcher(spec, shebang) for n, spec in scripts.items()}
+    return _Plan(wheel, info, members, launchers, shebang)
 
-        written: dict[Path, bytes] = {}
-        for member, dest, is_script in plan:
+
+def _unpack(plan: _Plan, site: Path, plain_mode: int, exec_mode: int) -> dict[Path, bytes]:
+    """Write a planned wheel's files; return each file written with its content."""
+    written: dict[Path, bytes] = {}
+    with zipfile.ZipFile(plan.wheel) as archive:
+        for name, dest, is_script in plan.members:
+            member = archive.getinfo(name)
             content = archive.read(member)
             if is_script and content.startswith(b"#!python"):
-                content = shebang.encode() + content.split(b"\n", 1)[1]
+                content = plan.shebang.encode() + content.split(b"\n", 1)[1]
             mode = member.external_attr >> 16
             executable = is_script or (stat.S_ISREG(mode) and bool(mode & 0o111))
             _write(dest, content, exec_mode if executable else plain_mode)
             written[dest] = content
-    for dest, content in launchers.items():
+    for dest, content in plan.launchers.items():
         _write(dest, content, exec_mode)
         written[dest] = content
     # INSTALLER says "pip": the package is laid out as pip lays it out, and
     # pip (pip-sync, `pip uninstall`) manages it from here on. REQUESTED, as
     # pip writes for a wheel named on its command line.
     for extra, content in (("INSTALLER", b"pip\n"), ("REQUESTED", b"")):
-        _write(site / info / extra, content, plain_mode)
-        written[site / info / extra] = content
-
-    sources = sorted(str(dest) for dest in written if dest.suffix == ".py" and site in dest.parents)
-    if sources:
-        python = str(prefix / "bin" / "python3")
-        # -i: the file names from a list (pip has about five hundred).
-        with tempfile.NamedTemporaryFile("w", prefix="uwsgi-bp-pyc-", suffix=".txt") as listing:
-            listing.write("\n".join(sources) + "\n")
-            listing.flush()
-            commands.run(
-                [python, "-m", "compileall", "-q", "-i", listing.name], env=env, echo=False
-            )
-        tag = "cpython-" + python_minor.replace(".", "")
-        for source in map(Path, sources):
-            pyc = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
-            if pyc.is_file():
-                written[pyc] = pyc.read_bytes()
-
-    rows = [
-        (os.path.relpath(dest, site).replace(os.sep, "/"), _digest(content), str(len(content)))
-        for dest, content in written.items()
-    ]
-    # As pip writes it: sorted, RECORD's own row among the others, csv's \r\n.
-    rows = sorted([*rows, (f"{info}/RECORD", "", "")])
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    _write(site / info / "RECORD", out.getvalue().encode(), plain_mode)
-    return [row[0] for row in rows]
+        _write(site / plan.info / extra, content, plain_mode)
+        written[site / plan.info / extra] = content
+    return written
 
 
 def _write(dest: Path, content: bytes, mode: int) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from test_steps import MIRROR
-from uwsgi_buildpack import runtime, wheel_install
+from uwsgi_buildpack import dependencies, runtime, wheel_install
 from uwsgi_buildpack.uwsgi_build import _pack_wheel
 
 ARCHIVE = MIRROR / "python-3.12.1-ubuntu-24.04-amd64.tar.zst"
@@ -59,6 +59,13 @@ def record(prefix: Path, project: str) -> dict[str, tuple[str, str]]:
         return {row[0]: (row[1], row[2]) for row in csv.reader(f)}
 
 
+def pyc_identity(data: bytes) -> bytes:
+    """What two compiles of the same source share: the magic number, the
+    flags and the source's size (the mtime differs, and marshal's output
+    with the interning history of the compiling process)."""
+    return data[:8] + data[12:16]
+
+
 def pip_install(prefix: Path, env: dict[str, str], wheel: Path, pip_wheel: Path) -> None:
     """pip installing `wheel`, run from the bundled pip wheel (as ensurepip runs it)."""
     python = str(prefix / "bin" / "python3")
@@ -78,7 +85,7 @@ def assert_same_install(ours: Path, pips: Path, project: str) -> None:
             continue  # below: the pyc's hashes differ with their headers
         a, b = mine[name].read_bytes(), path.read_bytes()
         if name.endswith(".pyc"):
-            a, b = a[16:], b[16:]  # the header holds the source's mtime
+            a, b = pyc_identity(a), pyc_identity(b)
         a = a.replace(str(ours).encode(), b"PREFIX")
         b = b.replace(str(pips).encode(), b"PREFIX")
         assert a == b, name
@@ -187,3 +194,74 @@ def test_gui_scripts_are_left_to_pip(tmp_path):
     (prefix / "lib" / f"python{MINOR}" / "site-packages").mkdir(parents=True)
     with pytest.raises(wheel_install.NotHandled, match="GUI scripts"):
         wheel_install.install(wheel, prefix, MINOR, {})
+
+
+# --- the tools' locks: install_pinned_wheels -------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def files_under(top: Path) -> dict[str, Path]:
+    return {str(p.relative_to(top)): p for p in top.rglob("*") if p.is_file()}
+
+
+def test_a_tools_lock_is_installed_as_pip_install_target_installs_it(runtime_dir, tmp_path):
+    """pip-tools' lock, from the index pip is configured with: the same tree as pip's."""
+    prefix, env = fresh_prefix(runtime_dir, tmp_path / "app")
+    wheel_install.install(runtime.bundled_pip_wheel(prefix), prefix, MINOR, env)
+    python = prefix / "bin" / "python3"
+    lock = ROOT / "vendor" / "pip-tools.txt"
+    pips, ours = tmp_path / "pips", tmp_path / "ours"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--require-hashes"]
+        + ["--no-cache-dir", "--target", str(pips), "--requirement", str(lock)],
+        env=env,
+        check=True,
+    )
+    (tmp_path / "scratch").mkdir()
+    how = dependencies.install_pinned_wheels(lock, ours, python, MINOR, env, tmp_path / "scratch")
+
+    assert how.startswith("installed 8 pinned wheels from "), how
+    mine, theirs = files_under(ours), files_under(pips)
+    # The one difference: for tomli the lock also pins mypyc-compiled wheels,
+    # which pip prefers on CPython; we take its pure-Python wheel of the same
+    # version (install_pinned_wheels' docstring says why).
+    assert "Root-Is-Purelib: true" in (ours / "tomli-2.5.0.dist-info" / "WHEEL").read_text()
+    for tree_ in (mine, theirs):
+        for name in [n for n in tree_ if n.startswith("tomli") or "__mypyc" in n]:
+            del tree_[name]
+    assert sorted(mine) == sorted(theirs)
+    for name, path in theirs.items():
+        if name.endswith(".dist-info/RECORD"):
+            # pip --target installs into a temporary home (lib/python, bin)
+            # and moves it; its RECORD keeps the scripts' paths from there.
+            theirs_rows = path.read_text().replace("../../bin/", "bin/").splitlines()
+            mine_rows = mine[name].read_text().splitlines()
+            assert sorted(r.split(",")[0] for r in mine_rows) == sorted(
+                r.split(",")[0] for r in theirs_rows
+            )
+            continue
+        a, b = mine[name].read_bytes(), path.read_bytes()
+        if name.endswith(".pyc"):
+            a, b = pyc_identity(a), pyc_identity(b)
+        assert a == b, name
+    ran = subprocess.run(
+        [str(python), "-c", "import sys; sys.path.insert(0, sys.argv[1]); import piptools", ours],
+        env=env,
+    )
+    assert ran.returncode == 0
+
+
+def test_a_lock_that_is_not_plain_pins_is_left_to_pip(tmp_path):
+    assert dependencies.pinned((ROOT / "vendor" / "poetry.txt").read_text()) is None  # markers
+    assert dependencies.pinned("click[extra]==8.0 --hash=sha256:" + "a" * 64) is None
+    assert dependencies.pinned("click==8.0\n") is None  # no hash
+    assert dependencies.pinned("click==8.0 --hash=sha256:" + "a" * 64 + " --pre") is None
+    pins = dependencies.pinned((ROOT / "vendor" / "pip-tools.txt").read_text())
+    assert pins is not None and ("pip-tools", "7.6.2") in [(n, v) for n, v, _ in pins]
+    assert all(len(h) == 64 for _, _, hashes in pins for h in hashes)
+    lock = tmp_path / "lock.txt"
+    lock.write_text("click==8.0\n")
+    why = dependencies.install_pinned_wheels(lock, tmp_path / "t", tmp_path, MINOR, {}, tmp_path)
+    assert why == "the lock is not plain pins"
+    assert not (tmp_path / "t").exists()

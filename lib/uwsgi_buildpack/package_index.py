@@ -1,25 +1,33 @@
-"""uWSGI's source archive, fetched from the package index the way pip would.
+"""Files fetched from the package index the way pip would fetch them.
 
-Why not let pip fetch it: `pip wheel` (and `pip download`, which prepares the
-same metadata) first installs setuptools into an isolated build environment
-and runs uWSGI's setup.py to learn its name and version: about five seconds
-before the first C file compiles, on the critical path of every cold build.
-The sdist is pinned with its sha256 (vendor/uwsgi.txt), so where the bytes
-come from cannot change what is built; what matters is that they come from
-where the user's pip would fetch them (a private mirror, through a proxy,
-with a corporate CA), so this module reads pip's own configuration.
+Two jobs of a cold build fetch hash-pinned files themselves instead of
+starting pip: uWSGI's source archive (`fetch_sdist`, pinned in
+vendor/uwsgi.txt) and the pure-Python wheels of the buildpack's own tools
+(`fetch_wheel`, pinned in vendor/pip-tools.txt and the like).
+
+Why not let pip fetch them: `pip wheel` (and `pip download`, which prepares
+the same metadata) first installs setuptools into an isolated build
+environment and runs uWSGI's setup.py to learn its name and version: about
+five seconds before the first C file compiles, on the critical path of every
+cold build. `pip install --target` of seven small wheels costs a second and a
+half of CPU beside the uWSGI compile, most of it pip starting up. The files are
+pinned with their sha256, so where the bytes come from cannot change what is
+built or installed; what matters is that they come from where the user's pip
+would fetch them (a private mirror, through a proxy, with a corporate CA), so
+this module reads pip's own configuration.
 
 It understands the common case and nothing more: one index (`index-url`,
 PyPI's by default), an optional `cert`, and the proxies in the environment
 (which urllib honours as pip's requests does). `extra-index-url` and
 `find-links` are not searched: the file is pinned by its hash, so any copy
 is the same one. Any setting that could make pip fetch differently or refuse
-to build (`no-index`, `client-cert`, `trusted-host`, `proxy`, `isolated`,
-`only-binary`, a constraint on uWSGI) and any failure at all (the index unreachable, a 401, no such
-file, a checksum that does not match) make `fetch` return None with the
-reason, and the caller hands the whole job back to `pip wheel`, which then
-succeeds or reports the error in its own words. So this is a shortcut, never
-a second opinion: it either yields the very file pip would verify, or nothing.
+(`no-index`, `client-cert`, `trusted-host`, `proxy`, `isolated`, `only-binary`
+for an sdist, `no-binary` for a wheel, a constraint on the project) and any
+failure at all (the index unreachable, a 401, no such file, a checksum that
+does not match) make the fetch return no file with the reason, and the
+caller hands the whole job back to pip, which then succeeds or reports the
+error in its own words. So this is a shortcut, never a second opinion: it
+either yields the very file pip would verify, or nothing.
 
 Hand-written rather than pip's API because pip has no public one, and the
 runtime's pip differs from one Python version to the next. It runs on the
@@ -29,6 +37,7 @@ build image's Python, standard library only.
 from __future__ import annotations
 
 import configparser
+import functools
 import hashlib
 import html.parser
 import http.client
@@ -39,6 +48,7 @@ import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,12 +99,18 @@ def _config_files(env: dict[str, str], site_prefix: Path) -> list[Path]:
 
 
 def pip_settings(
-    env: dict[str, str], site_prefix: Path, command: str = "wheel"
+    env: dict[str, str],
+    site_prefix: Path,
+    command: str = "wheel",
+    project: str = "uwsgi",
+    binary: str = "only-binary",
 ) -> PipSettings | str:
     """pip's index and certificate for `pip COMMAND`, or why we leave it to pip.
 
     Precedence as pip's ConfigOptionParser: every file's [global] section,
     then every file's [COMMAND] section, then PIP_* environment variables.
+    `binary` is the setting that would make pip refuse the kind of file
+    fetched for `project`: `only-binary` for an sdist, `no-binary` for a wheel.
     """
     values: dict[str, str] = {}
     if env.get("PIP_CONFIG_FILE") != os.devnull:
@@ -118,12 +134,12 @@ def pip_settings(
     for key in UNSUPPORTED:
         if key in values and values[key].strip().lower() not in ("", "0", "false", "no", "off"):
             return f"pip is configured with {key}"
-    only_binary = {_normalise(n) for n in re.split(r"[\s,]+", values.get("only-binary", "")) if n}
-    if only_binary & {":all:", "uwsgi"}:
-        return "pip is configured with only-binary for uWSGI"
+    refused = {_normalise(n) for n in re.split(r"[\s,]+", values.get(binary, "")) if n}
+    if refused & {":all:", _normalise(project)}:
+        return f"pip is configured with {binary} for {project}"
     for constraints in values.get("constraint", "").split():
-        if _names_uwsgi(Path(constraints)):
-            return f"pip's constraint file {constraints} names uWSGI"
+        if _names(Path(constraints), project):
+            return f"pip's constraint file {constraints} names {project}"
     index = values.get("index-url") or DEFAULT_INDEX
     cert = values.get("cert") or None
     return PipSettings(index_url=index.strip(), cert=cert.strip() if cert else None)
@@ -162,15 +178,15 @@ def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _names_uwsgi(constraints: Path) -> bool:
-    """Whether a pip constraint file constrains uWSGI (or cannot be read)."""
+def _names(constraints: Path, project: str) -> bool:
+    """Whether a pip constraint file constrains `project` (or cannot be read)."""
     try:
         lines = constraints.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return True
     for line in lines:
         name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line.split("#", 1)[0])
-        if name and _normalise(name.group(1)) == "uwsgi":
+        if name and _normalise(name.group(1)) == _normalise(project):
             return True
     return False
 
@@ -180,6 +196,22 @@ def _is_sdist_of(filename: str, project: str, version: str) -> bool:
         return False
     name, _, file_version = filename[: -len(".tar.gz")].rpartition("-")
     return _normalise(name) == _normalise(project) and file_version == version
+
+
+def _is_pure_wheel_of(filename: str, project: str, version: str) -> bool:
+    """A `py3-none-any` style wheel of PROJECT-VERSION: one any Python 3 installs."""
+    if not filename.endswith(".whl"):
+        return False
+    parts = filename[: -len(".whl")].split("-")
+    if len(parts) not in (5, 6):
+        return False
+    name, file_version, pythons, abi, platform = parts[0], parts[1], *parts[-3:]
+    return (
+        _normalise(name) == _normalise(project)
+        and file_version == version
+        and "py3" in pythons.split(".")
+        and (abi, platform) == ("none", "any")
+    )
 
 
 def files_on_page(
@@ -206,11 +238,15 @@ def files_on_page(
 
 def _opener(settings: PipSettings) -> urllib.request.OpenerDirector:
     """urllib with pip's CA bundle (else the system's) and the environment's proxies."""
-    if settings.cert and os.path.isdir(settings.cert):
-        context = ssl.create_default_context(capath=settings.cert)
-    else:
-        context = ssl.create_default_context(cafile=settings.cert)
-    return urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
+    return urllib.request.build_opener(urllib.request.HTTPSHandler(context=_context(settings.cert)))
+
+
+@functools.lru_cache(maxsize=4)
+def _context(cert: str | None) -> ssl.SSLContext:
+    """One TLS context per CA bundle: loading the system's CAs costs 30 ms of CPU each time."""
+    if cert and os.path.isdir(cert):
+        return ssl.create_default_context(capath=cert)
+    return ssl.create_default_context(cafile=cert)
 
 
 def _request(url: str, accept: str) -> urllib.request.Request:
@@ -231,7 +267,7 @@ def _request(url: str, accept: str) -> urllib.request.Request:
     return urllib.request.Request(url, headers=headers)
 
 
-def fetch(
+def fetch_sdist(
     project: str,
     version: str,
     sha256: str | None,
@@ -245,9 +281,59 @@ def fetch(
     hash the index publishes is checked instead, as pip does. Returns a
     Fetched whose path is None (and says why) on anything unexpected.
     """
-    settings = pip_settings(env, site_prefix)
+    settings = pip_settings(env, site_prefix, "wheel", project, "only-binary")
     if isinstance(settings, str):
         return Fetched(None, settings)
+    return _fetch(
+        settings,
+        project,
+        lambda filename: _is_sdist_of(filename, project, version),
+        {sha256.lower()} if sha256 else None,
+        dest_dir,
+        f"{project}-{version}.tar.gz",
+    )
+
+
+def fetch_wheel(
+    project: str,
+    version: str,
+    hashes: frozenset[str],
+    dest_dir: Path,
+    env: dict[str, str],
+    site_prefix: Path,
+) -> Fetched:
+    """Download a pure-Python wheel of PROJECT-VERSION whose sha256 is one of `hashes`.
+
+    As `pip install --require-hashes` would accept it: the file must match
+    one of the pinned hashes. Returns a Fetched whose path is None (and says
+    why) on anything unexpected, including a project with no pure wheel.
+    """
+    settings = pip_settings(env, site_prefix, "install", project, "no-binary")
+    if isinstance(settings, str):
+        return Fetched(None, settings)
+    return _fetch(
+        settings,
+        project,
+        lambda filename: _is_pure_wheel_of(filename, project, version),
+        {h.lower() for h in hashes},
+        dest_dir,
+        f"a pure-Python wheel of {project} {version}",
+    )
+
+
+def _fetch(
+    settings: PipSettings,
+    project: str,
+    wanted: Callable[[str], bool],
+    pinned: set[str] | None,
+    dest_dir: Path,
+    what: str,
+) -> Fetched:
+    """The first file of the index's page for `project` that is `wanted`, checked.
+
+    Checked against `pinned` (any of them), else against the hash the index
+    publishes for it.
+    """
     index = settings.index_url.rstrip("/")
     if urllib.parse.urlsplit(index).scheme not in ("http", "https"):
         return Fetched(None, "pip's index is not an http(s) URL")
@@ -262,11 +348,14 @@ def fetch(
             listing = files_on_page(
                 response.read(), response.headers.get("Content-Type", ""), response.geturl()
             )
-        candidates = [f for f in listing if _is_sdist_of(f[0], project, version)]
+        candidates = [f for f in listing if wanted(f[0])]
+        if pinned is not None:
+            # Of several (a wheel may come as py3 and py2.py3), the one pinned.
+            candidates.sort(key=lambda f: not (f[2] and f[2].lower() in pinned))
         if not candidates:
-            return Fetched(None, f"the index lists no {project}-{version}.tar.gz")
+            return Fetched(None, f"the index lists no {what}")
         filename, url, published = candidates[0]
-        expected = sha256 or published
+        expected = pinned or ({published.lower()} if published else set())
         if not expected:
             return Fetched(None, "the index publishes no sha256 for it")
         index_host = urllib.parse.urlsplit(page_url).netloc.rpartition("@")[2]
@@ -284,7 +373,7 @@ def fetch(
                 digest.update(chunk)
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError, KeyError) as exc:
         return Fetched(None, f"fetching from the index failed ({type(exc).__name__}: {exc})")
-    if digest.hexdigest() != expected.lower():
+    if digest.hexdigest() not in expected:
         dest.unlink()
         return Fetched(None, f"{filename} did not match its sha256")
     return Fetched(dest, f"{filename} from {urllib.parse.urlsplit(index).hostname}")

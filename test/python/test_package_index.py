@@ -1,4 +1,4 @@
-"""uwsgi_source: uWSGI's sdist fetched from the index pip is configured with, or left to pip."""
+"""package_index: files fetched from the index pip is configured with, or left to pip."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from uwsgi_buildpack import uwsgi_source
-from uwsgi_buildpack.uwsgi_source import PipSettings, files_on_page, pip_settings
+from uwsgi_buildpack import package_index
+from uwsgi_buildpack.package_index import PipSettings, files_on_page, pip_settings
 
 SDIST = b"uwsgi sources, in a stand-in archive: only the bytes' sha256 matters here"
 SHA = hashlib.sha256(SDIST).hexdigest()
@@ -35,7 +35,7 @@ def _conf(path: Path, text: str) -> Path:
 
 
 def test_without_configuration_pip_uses_pypi(tmp_path, monkeypatch):
-    monkeypatch.setattr(uwsgi_source, "_config_files", lambda env, site: [])
+    monkeypatch.setattr(package_index, "_config_files", lambda env, site: [])
     assert pip_settings(_env(tmp_path), tmp_path) == PipSettings("https://pypi.org/simple", None)
 
 
@@ -108,7 +108,7 @@ def test_a_constraint_on_uwsgi_leaves_the_job_to_pip(tmp_path):
     )
     ours = _conf(tmp_path / "ours.txt", "UWSGI<2.0.30\n")
     both = f"{other} {ours}"
-    assert "names uWSGI" in pip_settings(_env(tmp_path, PIP_CONSTRAINT=both), tmp_path)
+    assert "names uwsgi" in pip_settings(_env(tmp_path, PIP_CONSTRAINT=both), tmp_path)
 
 
 # --- reading an index page ------------------------------------------------------
@@ -238,7 +238,7 @@ def _fetch(tmp_path: Path, index_url: str, sha256: str | None = SHA, version: st
     dest = tmp_path / "dest"
     dest.mkdir(exist_ok=True)
     env = _env(tmp_path, PIP_INDEX_URL=index_url)
-    return uwsgi_source.fetch("uwsgi", version, sha256, dest, env, tmp_path / "prefix"), dest
+    return package_index.fetch_sdist("uwsgi", version, sha256, dest, env, tmp_path / "prefix"), dest
 
 
 def test_fetches_the_pinned_sdist_from_an_html_index(tmp_path, index):
