@@ -117,6 +117,22 @@ testUnsupportedStack() {
 	failsWith "The stack 'heroku-18' is not supported." "heroku stack:set heroku-24"
 }
 
+# The build image's python3 too old (a stack before heroku-22): the buildpack
+# says so instead of failing on the helper's syntax.
+testBuildImagePython3TooOld() {
+	echo "six" >"${BUILD_DIR}/requirements.txt"
+	fake_bin="${OUTPUT_DIR}/old-python"
+	mkdir -p "${fake_bin}"
+	cat >"${fake_bin}/python3" <<-'SH'
+		#!/bin/sh
+		# Python 3.8 answers the version check with nothing and status 0.
+		exit 0
+	SH
+	chmod +x "${fake_bin}/python3"
+	capture env PATH="${fake_bin}:${PATH}" "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${CACHE_DIR}" "${ENV_DIR}"
+	failsWith "python3 3.10 or newer was not found." "${fake_bin}/python3" "heroku stack:set heroku-24"
+}
+
 testRuntimeSourceUnreachable() {
 	echo "six" >"${BUILD_DIR}/requirements.txt"
 	echo "http://127.0.0.1:9" >"${ENV_DIR}/PYTHON_RUNTIME_URL"
