@@ -269,10 +269,22 @@ def _unpack(plan: _Plan, site: Path, plain_mode: int, exec_mode: int) -> dict[Pa
 
 
 def _write(dest: Path, content: bytes, mode: int) -> None:
-    """Write a file whole: a new file renamed into place, never one written in part."""
+    """Write a new file; replace an existing one by renaming a new file over it.
+
+    An existing path may be a hard link into the build cache (cache.link_tree
+    restores the prefix that way), which must never be written through.
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.wheel-tmp")
-    with open(tmp, "wb") as f:
+    try:
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:
+        tmp = dest.with_name(f".{dest.name}.wheel-tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+            os.fchmod(f.fileno(), mode)
+        os.replace(tmp, dest)
+        return
+    with os.fdopen(fd, "wb") as f:
         f.write(content)
-    os.chmod(tmp, mode)
-    os.replace(tmp, dest)
+        os.fchmod(f.fileno(), mode)  # as asked, whatever the umask
