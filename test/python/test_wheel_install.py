@@ -14,6 +14,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -265,3 +266,21 @@ def test_a_lock_that_is_not_plain_pins_is_left_to_pip(tmp_path):
     why = dependencies.install_pinned_wheels(lock, tmp_path / "t", tmp_path, MINOR, {}, tmp_path)
     assert why == "the lock is not plain pins"
     assert not (tmp_path / "t").exists()
+
+
+def test_a_path_that_is_a_hard_link_into_the_cache_is_replaced_not_written_through(tmp_path):
+    """A restored prefix is hard links into the build cache (cache.link_tree)."""
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("demo.py", "NEW = True\n")
+        archive.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
+    site = tmp_path / "prefix" / "lib" / f"python{MINOR}" / "site-packages"
+    site.mkdir(parents=True)
+    cached = tmp_path / "cache-demo.py"
+    cached.write_text("OLD = True\n")
+    os.link(cached, site / "demo.py")
+    bin_dir = tmp_path / "prefix" / "bin"
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"  # compiles with this Python
+    wheel_install.install_many([wheel], site, bin_dir, Path(sys.executable), here, dict(os.environ))
+    assert (site / "demo.py").read_text() == "NEW = True\n"
+    assert cached.read_text() == "OLD = True\n"
