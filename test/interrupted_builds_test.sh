@@ -102,6 +102,24 @@ testKilledWhileThePythonCacheIsBeingReplaced() {
 }
 
 # Runs last (shunit2 runs tests in file order): the kills that landed.
+# pip, pip-tools and the compiled uWSGI go in from their wheels without pip
+# (wheel_install.py): killed while pip's own files are byte-compiled (a fresh
+# runtime), and while pip-tools' pinned wheels are fetched and unpacked (a
+# requirement changed, pip-tools not cached). The files are written into the
+# build dir's prefix or a temporary directory; the cache gets them only whole.
+testKilledWhileInstallingWheelsWithoutPip() {
+	PHASE_KILLS=0
+	forget python
+	kill_build_at 3.12 "file:uwsgi-bp-pyc-*" 0
+	forget python
+	kill_build_at 3.12 "file:uwsgi-bp-pyc-*" 0.3
+	forget pip-tools
+	kill_build_at 3.12 "file:pip_tools-*.whl" 0 "idna==3.4"
+	forget pip-tools
+	kill_build_at 3.12 "file:piptools" 0 "idna==3.5"
+	assertLanded "installing wheels without pip"
+}
+
 testAtLeastTwentyKillsLanded() {
 	assertTrue "builds killed: ${KILLS} (at least 20 wanted)" "[ ${KILLS} -ge 20 ]"
 }

@@ -26,6 +26,12 @@ from . import output
 # install), so that a failing build can stop them instead of leaving them to
 # write into the build cache after it has exited.
 _RUNNING: set[subprocess.Popen[bytes]] = set()
+# Set once the build is stopping: no command starts after that. Taken with
+# _START_LOCK, so that a command is either refused or seen by the stop.
+_STOPPING = threading.Event()
+_START_LOCK = threading.Lock()
+# Threads working in the background (the uWSGI compile), waited for by a stop.
+_BACKGROUND: list[threading.Thread] = []
 
 
 # Whether commands started from the main thread yield the CPU to a background
@@ -79,11 +85,37 @@ def stop_running_commands() -> None:
     The commands share the buildpack's process group on purpose: when Heroku
     interrupts a build, its signal must reach them as well.
     """
-    roots = [proc.pid for proc in list(_RUNNING)]
+    with _START_LOCK:
+        _STOPPING.set()
+        roots = [proc.pid for proc in list(_RUNNING)]
     tree = _process_tree(roots)
     _signal_all(tree, signal.SIGSTOP)
     tree = _process_tree(roots)
     _signal_all(tree, signal.SIGKILL)
+    # A background thread may be between commands, unpacking files into the
+    # build's temporary directory: let it see the stop and clean up after
+    # itself before that directory is removed.
+    for thread in list(_BACKGROUND):
+        thread.join(BACKGROUND_STOP_SECONDS)
+
+
+BACKGROUND_STOP_SECONDS = 30
+
+
+def stopping() -> bool:
+    """Whether the build is stopping (stop_running_commands was called)."""
+    return _STOPPING.is_set()
+
+
+def reset() -> None:
+    """Forget a stop and the background threads: a new build in the same process (tests)."""
+    _STOPPING.clear()
+    _BACKGROUND.clear()
+
+
+def track_background(thread: threading.Thread) -> None:
+    """A thread that starts commands in the background, for stop_running_commands to wait for."""
+    _BACKGROUND.append(thread)
 
 
 def _signal_all(pids: list[int], signum: int) -> None:
@@ -145,15 +177,18 @@ def run(
     log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
     proc: subprocess.Popen[bytes] | None = None
     try:
-        proc = subprocess.Popen(
-            _niced(argv),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=dict(env) if env is not None else None,
-            cwd=cwd,
-        )
-        _RUNNING.add(proc)
+        with _START_LOCK:
+            if _STOPPING.is_set():
+                raise CommandFailed(argv, -signal.SIGKILL, ["(not started: the build is stopping)"])
+            proc = subprocess.Popen(
+                _niced(argv),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=dict(env) if env is not None else None,
+                cwd=cwd,
+            )
+            _RUNNING.add(proc)
         assert proc.stdout is not None
         for raw in proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")

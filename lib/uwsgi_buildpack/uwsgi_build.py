@@ -416,7 +416,8 @@ def compile_and_store(
         )
         source = unpack_sdist(fetched.path, Path(tmp)) if fetched.path is not None else None
         if python_ready is not None:
-            python_ready.wait()
+            while not python_ready.wait(0.1):
+                _unless_stopping()
             if fetched.path is not None and (prefix / "pip.conf").exists():
                 # pip would also read the prefix's own pip.conf, which the
                 # runtime brought: fetch again, with it.
@@ -426,6 +427,7 @@ def compile_and_store(
                     "uwsgi", spec.version, spec.sha256, Path(tmp), env, prefix
                 )
                 source = unpack_sdist(fetched.path, Path(tmp)) if fetched.path else None
+        _unless_stopping()
         if source is not None:
             wheel = compile_source(source, spec.version, prefix, python_minor, env, Path(tmp))
             how = f"{fetched.reason}, sha256 checked, built with uwsgiconfig.py"
@@ -446,6 +448,12 @@ def compile_and_store(
     return Compiled(sorted(entry.data.glob("*.whl"))[0], how)
 
 
+def _unless_stopping() -> None:
+    """Give up, between two steps, when the build is stopping (it failed meanwhile)."""
+    if commands.stopping():
+        raise errors.internal("the build stopped while uWSGI compiled")
+
+
 class BackgroundCompile:
     """A uWSGI compile running in a thread while the build goes on.
 
@@ -463,6 +471,7 @@ class BackgroundCompile:
         self._result: Compiled | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(target,), daemon=True)
+        commands.track_background(self._thread)
         self._thread.start()
 
     def _run(self, target: Callable[[], Compiled]) -> None:

@@ -6,6 +6,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from uwsgi_buildpack import commands
 
 
@@ -49,3 +50,37 @@ def test_a_failed_build_stops_the_commands_children_too(tmp_path: Path) -> None:
     while _alive(grandchild) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(grandchild)
+
+
+def test_no_command_starts_once_the_build_is_stopping():
+    commands.stop_running_commands()
+    with pytest.raises(commands.CommandFailed) as caught:
+        commands.run(["true"], echo=False)
+    assert caught.value.tail == ["(not started: the build is stopping)"]
+
+
+def test_a_stop_waits_for_the_background_compile_to_clean_up(tmp_path):
+    """The background thread may be unpacking files between two commands: the
+    stop lets it finish and remove them before the build's TMPDIR goes."""
+    from uwsgi_buildpack import uwsgi_build
+
+    started = threading.Event()
+
+    def compile_() -> uwsgi_build.Compiled:
+        scratch = tmp_path / "scratch"
+        scratch.mkdir()
+        started.set()
+        try:
+            while not commands.stopping():
+                time.sleep(0.05)
+            time.sleep(0.5)  # the rest of an unpack
+            commands.run(["true"], echo=False)  # refused: the build is stopping
+        finally:
+            scratch.rmdir()
+        raise AssertionError("not reached")
+
+    compiling = uwsgi_build.BackgroundCompile(compile_)
+    assert started.wait(5)
+    commands.stop_running_commands()
+    assert not (tmp_path / "scratch").exists()
+    assert isinstance(compiling.error_within(0), commands.CommandFailed)
