@@ -105,8 +105,8 @@ def compile(ctx: BuildContext, scratch: Path) -> None:  # noqa: A001 - the build
                 ctx, choice.version, planned, pip_installed=False, python_ready=python_ready
             )
         python = python_step.install(ctx, choice)
-        # Only now: if the runtime fails to install, the compile waits for
-        # ever, a daemon thread that runs nothing while the build fails.
+        # Only now: if the runtime fails to install, the build stops, and the
+        # compile, waiting for this, sees the stop (commands.stopping) instead.
         python_ready.set()
         python_step.bootstrap_pip(ctx, python, scratch)
     with ctx.report.timed("pre_compile"):
