@@ -49,6 +49,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -262,20 +263,33 @@ def compile_wheel(
     return wheels[0]
 
 
+# tarfile's safe extraction (the `data` filter), as a program of its own.
+_UNPACK = """
+import sys, tarfile
+with tarfile.open(sys.argv[1], "r:gz") as tar:
+    tar.extractall(sys.argv[2], filter="data")
+"""
+
+
 def unpack_sdist(sdist: Path, out_dir: Path) -> Path:
     """Unpack uWSGI's checked sdist into `out_dir`; return its source tree.
 
     Needs no Python of the app's: a cold build does it while the runtime is
-    still being unpacked.
+    still being unpacked, by this process's main thread. So in a process of
+    its own (the build image's python3, as this helper): two tarfile
+    extractions in one process take turns on the GIL, and the runtime's is
+    what the compile waits for.
     """
     import tarfile
 
+    if not hasattr(tarfile, "data_filter"):
+        raise errors.tarfile_filter_missing()
     unpacked = out_dir / "src"
+    argv = [sys.executable, "-E", "-S", "-B", "-c", _UNPACK, str(sdist), str(unpacked)]
     try:
-        with tarfile.open(sdist, "r:gz") as tar:
-            tar.extractall(unpacked, filter="data")
-    except (tarfile.TarError, EOFError, OSError) as exc:
-        raise errors.internal(f"{sdist.name} could not be unpacked: {exc}") from None
+        commands.run(argv, echo=False, tail_lines=3)
+    except commands.CommandFailed as exc:
+        raise errors.internal(f"{sdist.name} could not be unpacked: {' '.join(exc.tail)}") from None
     tops = [p for p in unpacked.iterdir() if p.is_dir()]
     if len(tops) != 1 or not (tops[0] / "uwsgiconfig.py").is_file():
         raise errors.internal(f"{sdist.name} does not hold uWSGI's sources")
