@@ -264,10 +264,14 @@ def compile_wheel(
 
 
 # tarfile's safe extraction (the `data` filter), as a program of its own.
+# Its one line of output on failure is the error, never a traceback.
 _UNPACK = """
 import sys, tarfile
-with tarfile.open(sys.argv[1], "r:gz") as tar:
-    tar.extractall(sys.argv[2], filter="data")
+try:
+    with tarfile.open(sys.argv[1], "r:gz") as tar:
+        tar.extractall(sys.argv[2], filter="data")
+except (tarfile.TarError, EOFError, OSError) as exc:
+    sys.exit(f"{type(exc).__name__}: {exc}")
 """
 
 

@@ -132,3 +132,33 @@ def test_a_tree_whose_metadata_is_another_version_is_refused(tmp_path):
     (tmp_path / "PKG-INFO").write_text("Metadata-Version: 1.0\nName: uWSGI\nVersion: 2.0.30\n")
     with pytest.raises(BuildError):
         _pack_wheel(tmp_path, "2.0.31", "py3-none-any", tmp_path)
+
+
+def test_an_sdist_that_does_not_unpack_safely_is_refused_with_a_message(tmp_path):
+    """unpack_sdist runs tarfile's `data` filter in a process of its own: a
+    member escaping the tree, or a damaged archive, is a build error."""
+    import io
+    import tarfile
+
+    from uwsgi_buildpack.errors import BuildError
+    from uwsgi_buildpack.uwsgi_build import unpack_sdist
+
+    evil = tmp_path / "uwsgi-2.0.31.tar.gz"
+    with tarfile.open(evil, "w:gz") as tar:
+        member = tarfile.TarInfo("uwsgi-2.0.31/../../escaped.txt")
+        member.size = 3
+        tar.addfile(member, io.BytesIO(b"bad"))
+    (tmp_path / "one").mkdir()
+    with pytest.raises(BuildError) as refused:
+        unpack_sdist(evil, tmp_path / "one")
+    assert "uwsgi-2.0.31.tar.gz could not be unpacked" in refused.value.body
+    assert "outside the destination" in refused.value.body  # tarfile's own words
+    assert "Traceback" not in refused.value.body
+    assert not list(tmp_path.rglob("escaped.txt"))
+
+    damaged = tmp_path / "damaged.tar.gz"
+    damaged.write_bytes(b"\x1f\x8b not really gzip")
+    (tmp_path / "two").mkdir()
+    with pytest.raises(BuildError) as damaged_error:
+        unpack_sdist(damaged, tmp_path / "two")
+    assert "damaged.tar.gz could not be unpacked" in damaged_error.value.body
