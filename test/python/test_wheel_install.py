@@ -38,7 +38,9 @@ def runtime_dir(tmp_path_factory) -> Path:
 
 def fresh_prefix(runtime_dir: Path, where: Path) -> tuple[Path, dict[str, str]]:
     prefix = where / ".heroku" / "python"
-    shutil.copytree(runtime_dir, prefix, symlinks=True)
+    # Hard links: nothing here writes into the runtime's own files (an install
+    # adds files; a replaced one is renamed over, see wheel_install._write).
+    shutil.copytree(runtime_dir, prefix, symlinks=True, copy_function=os.link)
     return prefix, runtime.python_env(prefix)
 
 
