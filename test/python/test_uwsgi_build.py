@@ -55,6 +55,19 @@ def test_cache_key_covers_python_minor_stack_and_arch_not_the_patch_release():
     assert "build_options" in a
 
 
+def compiled_tree(tmp_path: Path, binary: bytes) -> Path:
+    """What _pack_wheel packs: an unpacked uWSGI 2.0.31 sdist after its compile."""
+    source = tmp_path / "uwsgi-2.0.31"
+    source.mkdir()
+    (source / "PKG-INFO").write_text(
+        "Metadata-Version: 1.0\nName: uWSGI\nVersion: 2.0.31\nSummary: s\n"
+    )
+    (source / "uwsgidecorators.py").write_text("DECORATED = True\n")
+    (source / "LICENSE").write_text("GPLv2+\n")
+    (source / "uwsgi").write_bytes(binary)
+    return source
+
+
 def test_the_packed_wheel_installs_and_uninstalls_like_pips_own(tmp_path):
     """_pack_wheel's wheel: pip installs the binary as a script, uwsgidecorators as a
     module and uWSGI's metadata, every file listed in RECORD with its hash, and
@@ -69,14 +82,8 @@ def test_the_packed_wheel_installs_and_uninstalls_like_pips_own(tmp_path):
 
     from uwsgi_buildpack.uwsgi_build import _pack_wheel
 
-    source = tmp_path / "uwsgi-2.0.31"
-    source.mkdir()
-    (source / "PKG-INFO").write_text(
-        "Metadata-Version: 1.0\nName: uWSGI\nVersion: 2.0.31\nSummary: s\n"
-    )
-    (source / "uwsgidecorators.py").write_text("DECORATED = True\n")
-    (source / "LICENSE").write_text("GPLv2+\n")
-    (source / "uwsgi").write_text("#!/bin/sh\necho 2.0.31\n")  # stands for the compiled binary
+    # A shell script stands for the compiled binary.
+    source = compiled_tree(tmp_path, b"#!/bin/sh\necho 2.0.31\n")
     tag = "py3-none-any"  # installable by any interpreter running this test
     wheel = _pack_wheel(source, "2.0.31", tag, tmp_path)
     assert wheel.name == "uwsgi-2.0.31-py3-none-any.whl"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from test_steps import MIRROR
+from test_uwsgi_build import compiled_tree
 from uwsgi_buildpack import dependencies, runtime, wheel_install
 from uwsgi_buildpack.uwsgi_build import _pack_wheel
 
@@ -132,14 +133,7 @@ def test_pip_is_installed_as_pip_installs_itself(runtime_dir, tmp_path):
 
 
 def test_the_compiled_uwsgi_wheel_is_installed_as_pip_installs_it(runtime_dir, tmp_path):
-    source = tmp_path / "uwsgi-2.0.31"
-    source.mkdir()
-    (source / "PKG-INFO").write_text(
-        "Metadata-Version: 1.0\nName: uWSGI\nVersion: 2.0.31\nSummary: s\n"
-    )
-    (source / "uwsgidecorators.py").write_text("DECORATED = True\n")
-    (source / "LICENSE").write_text("GPLv2+\n")
-    (source / "uwsgi").write_bytes(b"\x7fELF stands for the binary\n")
+    source = compiled_tree(tmp_path, b"\x7fELF stands for the binary\n")
     wheel = _pack_wheel(source, "2.0.31", "cp312-cp312-linux_x86_64", tmp_path)
     ours, env = fresh_prefix(runtime_dir, tmp_path / "ours")
     pips, pip_env = fresh_prefix(runtime_dir, tmp_path / "pips")
@@ -173,12 +167,9 @@ def test_a_project_already_installed_is_left_to_pip(runtime_dir, tmp_path):
     ],
 )
 def test_a_wheel_it_does_not_handle_writes_nothing(tmp_path, member, why):
-    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        archive.writestr("demo/__init__.py", "")
-        archive.writestr(member, "x")
-        archive.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
-        archive.writestr("demo-1.0.dist-info/RECORD", "")
+    wheel = demo_wheel(
+        tmp_path, {"demo/__init__.py": "", member: "x", "demo-1.0.dist-info/RECORD": ""}
+    )
     prefix = tmp_path / "prefix"
     (prefix / "lib" / f"python{MINOR}" / "site-packages").mkdir(parents=True)
     with pytest.raises(wheel_install.NotHandled, match=why.replace(".", r"\.")):
@@ -187,12 +178,24 @@ def test_a_wheel_it_does_not_handle_writes_nothing(tmp_path, member, why):
     assert not (tmp_path / "evil.py").exists()
 
 
-def test_gui_scripts_are_left_to_pip(tmp_path):
+def demo_wheel(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A pure wheel of `demo` 1.0 holding `files` (name: text) and its WHEEL."""
     wheel = tmp_path / "demo-1.0-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
-        archive.writestr("demo/__init__.py", "def main(): pass\n")
+        for name, text in files.items():
+            archive.writestr(name, text)
         archive.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
-        archive.writestr("demo-1.0.dist-info/entry_points.txt", "[gui_scripts]\ndemo = demo:main\n")
+    return wheel
+
+
+def test_gui_scripts_are_left_to_pip(tmp_path):
+    wheel = demo_wheel(
+        tmp_path,
+        {
+            "demo/__init__.py": "def main(): pass\n",
+            "demo-1.0.dist-info/entry_points.txt": "[gui_scripts]\ndemo = demo:main\n",
+        },
+    )
     prefix = tmp_path / "prefix"
     (prefix / "lib" / f"python{MINOR}" / "site-packages").mkdir(parents=True)
     with pytest.raises(wheel_install.NotHandled, match="GUI scripts"):
@@ -272,10 +275,7 @@ def test_a_lock_that_is_not_plain_pins_is_left_to_pip(tmp_path):
 
 def test_a_path_that_is_a_hard_link_into_the_cache_is_replaced_not_written_through(tmp_path):
     """A restored prefix is hard links into the build cache (cache.link_tree)."""
-    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        archive.writestr("demo.py", "NEW = True\n")
-        archive.writestr("demo-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\n")
+    wheel = demo_wheel(tmp_path, {"demo.py": "NEW = True\n"})
     site = tmp_path / "prefix" / "lib" / f"python{MINOR}" / "site-packages"
     site.mkdir(parents=True)
     cached = tmp_path / "cache-demo.py"
