@@ -183,8 +183,8 @@ def pinned(lock_text: str) -> list[tuple[str, str, frozenset[str]]] | None:
     (markers, extras, URLs, options): then pip reads the lock.
     """
     pins = []
-    for line in lock_text.replace("\\\n", " ").splitlines():
-        words = line.split("#", 1)[0].split()
+    for _, line in requirements.logical_lines(lock_text):
+        words = line.split()
         if not words:
             continue
         match = _PIN.fullmatch(words[0])

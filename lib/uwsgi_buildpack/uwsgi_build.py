@@ -429,10 +429,14 @@ def compile_and_store(
 
     python_minor = key.python_minor
     with tempfile.TemporaryDirectory(prefix="uwsgi-bp-wheel-") as tmp:
-        fetched = package_index.fetch_sdist(
-            "uwsgi", spec.version, spec.sha256, Path(tmp), env, prefix
-        )
-        source = unpack_sdist(fetched.path, Path(tmp)) if fetched.path is not None else None
+
+        def fetch_and_unpack() -> tuple[package_index.Fetched, Path | None]:
+            got = package_index.fetch_sdist(
+                "uwsgi", spec.version, spec.sha256, Path(tmp), env, prefix
+            )
+            return got, (unpack_sdist(got.path, Path(tmp)) if got.path is not None else None)
+
+        fetched, source = fetch_and_unpack()
         if python_ready is not None:
             while not python_ready.wait(0.1):
                 _unless_stopping()
@@ -441,10 +445,7 @@ def compile_and_store(
                 # runtime brought: fetch again, with it.
                 fetched.path.unlink()
                 shutil.rmtree(Path(tmp) / "src")
-                fetched = package_index.fetch_sdist(
-                    "uwsgi", spec.version, spec.sha256, Path(tmp), env, prefix
-                )
-                source = unpack_sdist(fetched.path, Path(tmp)) if fetched.path else None
+                fetched, source = fetch_and_unpack()
         _unless_stopping()
         if source is not None:
             wheel = compile_source(source, spec.version, prefix, python_minor, env, Path(tmp))
