@@ -28,23 +28,12 @@ import tempfile
 import threading
 from pathlib import Path
 
-from . import (
-    cache,
-    collectstatic,
-    commands,
-    context,
-    errors,
-    hooks,
-    output,
-    package_manager,
-    report,
-    requirements,
-    tempdir,
-    uwsgi_build,
-)
+from . import cache, commands, context, output, report, tempdir
 from .context import BuildContext
 from .steps import app as app_step
+from .steps import collectstatic as collectstatic_step
 from .steps import configure as configure_step
+from .steps import hooks as hooks_step
 from .steps import packages as packages_step
 from .steps import python as python_step
 from .steps import slug as slug_step
@@ -85,7 +74,7 @@ def run(
 
 def compile(ctx: BuildContext, scratch: Path) -> None:  # noqa: A001 - the buildpack API's name
     """The build's steps, in order. `scratch` holds a fresh runtime's bundled pip."""
-    app_step.check(ctx)
+    dependencies = app_step.check(ctx)
     ctx.cache_dir.mkdir(parents=True, exist_ok=True)
     cache.clean_leftovers(ctx.cache_dir)
     ctx.report.set("stack", ctx.platform.stack)
@@ -99,7 +88,7 @@ def compile(ctx: BuildContext, scratch: Path) -> None:  # noqa: A001 - the build
         # fetching its source while the runtime downloads. Not when a
         # bin/pre_compile hook is yet to run: it may change the uwsgi pin in
         # requirements.txt.
-        if choice.fresh and not (ctx.build_dir / "bin" / "pre_compile").is_file():
+        if choice.fresh and not hooks_step.exists(ctx, "pre_compile"):
             planned = uwsgi_step.plan(ctx, choice.version)
             compiling = uwsgi_step.start(
                 ctx, choice.version, planned, pip_installed=False, python_ready=python_ready
@@ -110,43 +99,22 @@ def compile(ctx: BuildContext, scratch: Path) -> None:  # noqa: A001 - the build
         python_ready.set()
         python_step.bootstrap_pip(ctx, python, scratch)
     with ctx.report.timed("pre_compile"):
-        hooks.run("pre_compile", ctx.build_dir, ctx.env)
-    app = app_step.inspect(ctx)
+        pre_compile = hooks_step.run(ctx, "pre_compile")
+    app = app_step.inspect(ctx, dependencies, pre_compile)
     with ctx.report.timed("uwsgi"):
         uwsgi = uwsgi_step.install(ctx, python, planned, compiling)
     with ctx.report.timed("dependencies"):
-        package_manager.decide(ctx.build_dir)
-        inputs = requirements.find(ctx.build_dir, include_test=ctx.test_mode)
-        try:
-            packages = packages_step.install(ctx, python, app, uwsgi, inputs)
-        except errors.BuildError as failure:
-            raise _precise_error(failure, uwsgi.compiling) from None
+        packages = packages_step.install(ctx, python, app, uwsgi)
     with ctx.report.timed("uwsgi_compile_wait"):
         wheel = uwsgi_step.finish(ctx, python, uwsgi)
     with ctx.report.timed("collectstatic"):
-        if collectstatic.should_run(ctx.build_dir, ctx.prefix, python.minor, ctx.config):
-            collectstatic.run(ctx.build_dir, ctx.prefix, ctx.env)
+        collectstatic_step.run(ctx, python)
     with ctx.report.timed("configure"):
         configure_step.configure(ctx, app)
     with ctx.report.timed("post_compile"):
-        hooks.run("post_compile", ctx.build_dir, ctx.env)
+        hooks_step.run(ctx, "post_compile")
     with ctx.report.timed("finish"):
         slug_step.finish(ctx, python, app, packages, wheel)
-
-
-def _precise_error(
-    failure: errors.BuildError, compiling: uwsgi_build.BackgroundCompile | None
-) -> errors.BuildError:
-    """The error to show when installing the app's dependencies failed.
-
-    An app pinning a uWSGI that does not exist fails both there and in the
-    compile; the compile's message is the precise one.
-    """
-    if compiling is not None:
-        compile_error = compiling.error_within(15)
-        if isinstance(compile_error, errors.BuildError):
-            return compile_error
-    return failure
 
 
 def _done(ctx: BuildContext, timer: output.Timer) -> None:

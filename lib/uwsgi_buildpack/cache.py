@@ -19,8 +19,9 @@ import os
 import shutil
 import subprocess
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
+from typing import TypeVar
 
 # Bump when the layout of any entry changes: older entries are then discarded.
 CACHE_FORMAT = "1"
@@ -59,12 +60,33 @@ class Metadata:
         """The fields as stored in metadata.json."""
         return {name: str(value) for name, value in asdict(self).items()}
 
-    def changes(self, old: Mapping[str, str]) -> list[str]:
-        """Names of the fields whose stored value in `old` differs (in field order)."""
-        return [name for name, value in self.as_dict().items() if old.get(name) != value]
+    def changes(self, old: Metadata | None) -> list[str]:
+        """Names of the fields whose value in `old` differs (in field order); all without one."""
+        stored = old.as_dict() if old is not None else {}
+        return [name for name, value in self.as_dict().items() if stored.get(name) != value]
 
     def __contains__(self, name: object) -> bool:
         return name in self.as_dict()
+
+    @classmethod
+    def from_stored(cls: type[_M], stored: Mapping[str, str]) -> _M | None:
+        """The record read back from stored metadata, or None if a field of it is missing.
+
+        Every field is stored as text (`as_dict`), so the record is typed with
+        text fields; a field with a default may be missing (an entry written
+        before the field was added). Other keys of the same metadata (another
+        record's) are left alone: one entry may hold several records.
+        """
+        values = {}
+        for field in fields(cls):  # type: ignore[arg-type]
+            if field.name in stored:
+                values[field.name] = stored[field.name]
+            elif field.default is MISSING:
+                return None
+        return cls(**values)
+
+
+_M = TypeVar("_M", bound=Metadata)
 
 
 class CacheEntry:
@@ -77,8 +99,19 @@ class CacheEntry:
         self.data = self.root / "data"
         self.metadata_path = self.root / "metadata.json"
 
+    def read(self, record: type[_M]) -> _M | None:
+        """The stored metadata as the typed `record` it was written as.
+
+        None if the entry is absent or incomplete, of another cache format,
+        or lacks a field of the record (written by an older buildpack).
+        """
+        stored = self.metadata()
+        if stored is None or stored.get("format") != CACHE_FORMAT:
+            return None
+        return record.from_stored(stored)
+
     def metadata(self) -> dict[str, str] | None:
-        """The stored metadata, or None if the entry is absent or incomplete."""
+        """The stored metadata as text, or None if the entry is absent or incomplete."""
         try:
             loaded = json.loads(self.metadata_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

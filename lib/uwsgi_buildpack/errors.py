@@ -725,6 +725,35 @@ something else than you tested. Make the lock on your machine and commit it:
     )
 
 
+@_coded("package-manager::pyproject-unreadable")
+def pyproject_unreadable(problem: str, supported: bool) -> BuildError:
+    """pyproject.toml is not TOML, or uses TOML the build image's Python 3.10 cannot read."""
+    if supported:
+        return BuildError(
+            "Unable to read pyproject.toml.",
+            f"""\
+pyproject.toml does not parse as TOML: {problem}.
+
+The build reads it to know how the project is installed (its [build-system],
+[tool.uv] and [tool.poetry] tables), as pip, uv and Poetry would. Fix the
+line, check it on your machine with
+    python3 -c "import tomllib; tomllib.load(open('pyproject.toml', 'rb'))"
+and push again.""",
+        )
+    return BuildError(
+        "Unable to read pyproject.toml on this stack.",
+        f"""\
+pyproject.toml uses TOML that this build image's Python 3.10 cannot read
+here ({problem}): its standard library has no TOML parser, and the build
+reads only the common part of TOML with it (tables, strings, numbers,
+booleans, arrays, inline tables).
+
+Write that value in one of those forms (a date as a string, for example), or
+move the app to a newer stack, whose Python reads all of TOML:
+    heroku stack:set heroku-24""",
+    )
+
+
 @_coded("pipfile-lock::invalid")
 def pipfile_lock_invalid(line: int, problem: str) -> BuildError:
     """Pipfile.lock is not the JSON Pipenv writes."""

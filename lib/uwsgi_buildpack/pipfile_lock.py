@@ -37,10 +37,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import errors, toml_subset
-
-LOCK = "Pipfile.lock"
-PIPFILE = "Pipfile"
+from . import errors, toml
 
 # Pipfile sections that are not package categories (Pipenv's own list).
 _NOT_CATEGORIES = frozenset(
@@ -48,9 +45,8 @@ _NOT_CATEGORIES = frozenset(
 )
 
 
-def load(build_dir: Path) -> dict[str, Any]:
+def load(path: Path) -> dict[str, Any]:
     """Pipfile.lock's JSON; BuildError when it does not parse."""
-    path = build_dir / LOCK
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
@@ -92,16 +88,16 @@ def pipfile_hashes(pipfile: dict[str, Any]) -> set[str]:
     return found
 
 
-def check_current(build_dir: Path, lock: dict[str, Any]) -> bool:
+def check_current(path: Path, lock: dict[str, Any]) -> bool:
     """Refuse a lock older than its Pipfile; False when that cannot be checked here.
 
     Not checked: an app without a Pipfile (the lock alone is installed, as
     Pipenv's `install --ignore-pipfile` does); a Pipfile this module cannot
     read without tomllib (Python 3.10, and TOML beyond what `toml_subset`
     reads); a Pipfile without `[[source]]` whose lock was made where pip's
-    configuration named indexes of its own (see `_sources`).
+    configuration named indexes of its own (see `_sources`). `path` is the
+    Pipfile's.
     """
-    path = build_dir / PIPFILE
     if not path.is_file():
         return False
     pipfile = _read_pipfile(path)
@@ -121,20 +117,15 @@ def check_current(build_dir: Path, lock: dict[str, Any]) -> bool:
 
 def _read_pipfile(path: Path) -> dict[str, Any] | None:
     """The Pipfile's TOML; None when this Python cannot read it (3.10, unusual TOML)."""
-    text = path.read_text(encoding="utf-8", errors="replace")
     try:
-        import tomllib  # noqa: PLC0415 - Python 3.11+, and only for Pipenv apps
-    except ImportError:
-        # Python 3.10: the small reader of Pipfiles' TOML. It refuses what it
-        # does not know, and then the check is left out rather than guessed.
-        try:
-            return toml_subset.loads(text)
-        except toml_subset.Unsupported:
+        return toml.load(path)
+    except toml.Unreadable as exc:
+        # On Python 3.10, TOML the small reader does not know (or no TOML
+        # at all, which it cannot tell apart): the check is left out rather
+        # than guessed.
+        if not exc.supported:
             return None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise errors.pipfile_invalid(str(exc)) from None
+        raise errors.pipfile_invalid(exc.problem) from None
 
 
 def export(lock: dict[str, Any], dest: Path) -> list[str]:

@@ -31,15 +31,12 @@ anything. It does not read the package index.
 from __future__ import annotations
 
 import hashlib
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import commands, dependencies, errors
 from .cache import CacheEntry, Metadata
-
-LOCK = "poetry.lock"
 
 # Runs Poetry's CLI (`python -m poetry ...`) from DIR. Poetry finds its export
 # plugin through the entry points of the distributions on sys.path, DIR's too.
@@ -48,9 +45,6 @@ _RUNNER = (
     "runpy.run_module('poetry', run_name='__main__', alter_sys=True)"
 )
 
-# `package-mode = false` under [tool.poetry]: Poetry installs the dependencies only.
-_PACKAGE_MODE_FALSE_RE = re.compile(r"^\s*package-mode\s*=\s*false\b", re.MULTILINE)
-_BUILD_SYSTEM_RE = re.compile(r"^\s*\[\s*build-system\s*\]", re.MULTILINE)
 
 # What Poetry says of a lock older than pyproject.toml (Poetry 1.x and 2.x).
 _OUTDATED_MARK = "changed significantly since poetry.lock was last generated"
@@ -134,17 +128,3 @@ def without_index_options(text: str) -> str:
         if not line.lstrip().startswith(_INDEX_OPTIONS)
     ]
     return "".join(kept).lstrip("\n")
-
-
-def is_package(build_dir: Path) -> bool:
-    """Whether Poetry would install the project itself: a [build-system], package-mode not false.
-
-    Read with patterns: the helper also runs on Python 3.10 (no tomllib).
-    Without a [build-system] table, `pip install .` would fall back to
-    setuptools' legacy build, which knows nothing of Poetry's layout.
-    """
-    try:
-        text = (build_dir / "pyproject.toml").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return bool(_BUILD_SYSTEM_RE.search(text)) and not _PACKAGE_MODE_FALSE_RE.search(text)

@@ -1,7 +1,8 @@
 """Which files say what the app needs installed, and whether they changed.
 
-An app states its dependencies in one of these ways (first match wins, as in
-Heroku's Python buildpack):
+package_manager decides which manager's files decide (once, before anything
+is downloaded); this module reads those files: pip's own (the first that
+exists wins, as in Heroku's Python buildpack):
 
 1. `requirements.txt`: the lock. If it also has `requirements.in`, the build
    checks that the lock still satisfies it (a `requirements.in` edited without
@@ -9,8 +10,8 @@ Heroku's Python buildpack):
 2. `requirements.in` alone: locked with pip-compile at build time.
 3. `pyproject.toml` or `setup.py` alone: the project itself, `pip install .`.
 
-Pipenv's Pipfile.lock and uv's uv.lock come before all of them, but package_manager has
-already refused an app with files of two managers.
+or a manager's lock and the file it is made from (Pipfile.lock and Pipfile,
+uv.lock or poetry.lock and pyproject.toml).
 
 A requirements file can pull in others (`-r`, `-c`) and local projects
 (`-e .`). All of those are read here so that the build can tell, from their
@@ -26,15 +27,13 @@ import json
 import re
 import shlex
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 TXT = "requirements.txt"
 IN = "requirements.in"
 TEST = "requirements-test.txt"
-PIPFILE_LOCK = "Pipfile.lock"
-UV_LOCK = "uv.lock"
-POETRY_LOCK = "poetry.lock"
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 # A `name==version` (or `===`) pin, extras allowed: the one pattern every
@@ -50,7 +49,9 @@ _EDITABLE_OPTIONS = {"-e", "--editable"}
 class Inputs:
     """The app's dependency files, as found in the build dir."""
 
-    kind: str  # TXT, IN, PIPFILE_LOCK, UV_LOCK, POETRY_LOCK, "project" or "none"
+    # The file the user edits (TXT, IN, a manager's lock), "project" or "none";
+    # part of the cache keys (steps/lock.requirements_digest).
+    kind: str
     files: tuple[str, ...]  # every file read, relative to the build dir
     hashed: bool  # installed in pip's hash-checking mode (--hash, or a Pipfile.lock)
     digest: str  # sha256 over the names and contents of `files`
@@ -151,34 +152,27 @@ def _digest(paths: list[Path], build_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def find(build_dir: Path, *, include_test: bool = False) -> Inputs:
-    """The app's dependency inputs (with `requirements-test.txt` for Heroku CI)."""
-    # package_manager.decide has made sure that only one manager's files exist.
-    if (build_dir / PIPFILE_LOCK).is_file():
-        kind, start = PIPFILE_LOCK, [build_dir / PIPFILE_LOCK, build_dir / "Pipfile"]
-    elif (build_dir / UV_LOCK).is_file():
-        kind, start = UV_LOCK, [build_dir / UV_LOCK, build_dir / "pyproject.toml"]
-    elif (build_dir / POETRY_LOCK).is_file():
-        kind, start = POETRY_LOCK, [build_dir / POETRY_LOCK, build_dir / "pyproject.toml"]
-    elif (build_dir / TXT).is_file():
-        kind, start = TXT, [build_dir / TXT]
-        if (build_dir / IN).is_file():
-            start.append(build_dir / IN)
-    elif (build_dir / IN).is_file():
-        kind, start = IN, [build_dir / IN]
-    elif any((build_dir / name).is_file() for name in ("pyproject.toml", "setup.py")):
-        kind, start = "project", [build_dir / name for name in PROJECT_FILES]
-    else:
-        kind, start = "none", []
+def find(
+    build_dir: Path,
+    kind: str,
+    names: Sequence[str],
+    *,
+    exported_lock: bool = False,
+    include_test: bool = False,
+) -> Inputs:
+    """The inputs read from `names` (with what they include), the main one being `kind`.
+
+    `exported_lock`: a manager's lock, which is always installed in pip's
+    hash-checking mode. `include_test` adds requirements-test.txt (Heroku CI).
+    """
+    start = [build_dir / name for name in names]
     if include_test and (build_dir / TEST).is_file():
         start.append(build_dir / TEST)
     paths, _ = _collect(start, build_dir)
-    hashed = kind in (PIPFILE_LOCK, UV_LOCK, POETRY_LOCK) or (
-        kind == TXT and _collect([build_dir / TXT], build_dir)[1]
-    )
+    hashed = exported_lock or (kind == TXT and _collect([build_dir / TXT], build_dir)[1])
     root = build_dir.resolve()
-    names = tuple(str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in paths)
-    return Inputs(kind=kind, files=names, hashed=hashed, digest=_digest(paths, build_dir))
+    files = tuple(str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in paths)
+    return Inputs(kind=kind, files=files, hashed=hashed, digest=_digest(paths, build_dir))
 
 
 def pinned_names(lock: Path) -> set[str]:

@@ -3,13 +3,15 @@
 The helper runs on the build image's own python3 with the standard library
 only, and Python 3.10 has no TOML parser. Checking that a Pipfile.lock is
 current needs the Pipfile's values exactly as a TOML parser gives them
-(Pipenv hashes their JSON), nothing more. Pipfiles are small and plain:
-tables, arrays of tables (`[[source]]`), strings, booleans, numbers, arrays
-and inline tables (`requests = {version = "*", extras = ["socks"]}`). This
-module reads exactly that and raises `Unsupported` for anything else
-(multi-line strings, dates, redefined tables); the caller then leaves the
-check to Pipenv's users rather than guess. On Python 3.11 and later tomllib
-is used instead, and the tests compare the two on the same documents.
+(Pipenv hashes their JSON), and deciding how a pyproject.toml's project is
+installed needs its tables. Both are plain: tables, arrays of tables
+(`[[source]]`), strings (multi-line ones too: a pyproject's description),
+booleans, numbers, arrays and inline tables (`requests = {version = "*",
+extras = ["socks"]}`). This module reads exactly that and raises
+`Unsupported` for anything else (dates, special floats, redefined tables);
+the caller (lib/uwsgi_buildpack/toml.py, the one TOML policy) then says so
+rather than guess. On Python 3.11 and later tomllib is used instead, and the
+tests compare the two on the same documents.
 """
 
 from __future__ import annotations
@@ -143,8 +145,10 @@ class _Parser:
 
     def value(self) -> Any:
         char = self.peek()
-        if self.peek(3) in ('"""', "'''"):
-            raise self.fail("multi-line strings are not read here")
+        if self.peek(3) == '"""':
+            return self.multiline_string('"', escapes=True)
+        if self.peek(3) == "'''":
+            return self.multiline_string("'", escapes=False)
         if char == '"':
             return self.basic_string()
         if char == "'":
@@ -182,22 +186,67 @@ class _Parser:
             if char != "\\":
                 out.append(char)
                 continue
-            code = self.peek()
+            out.append(self.escape())
+
+    def escape(self) -> str:
+        """The character a backslash escape (its backslash read) stands for."""
+        code = self.peek()
+        self.pos += 1
+        if code in _ESCAPES:
+            return _ESCAPES[code]
+        if code in "uU":
+            size = 4 if code == "u" else 8
+            digits = self.text[self.pos : self.pos + size]
+            if len(digits) != size or not all(c in "0123456789abcdefABCDEF" for c in digits):
+                raise self.fail("a bad \\u escape")
+            point = int(digits, 16)
+            if 0xD800 <= point <= 0xDFFF or point > 0x10FFFF:
+                raise self.fail("an escape that is not a Unicode scalar value")
+            self.pos += size
+            return chr(point)
+        raise self.fail("an escape this reader does not know")
+
+    def multiline_string(self, quote: str, *, escapes: bool) -> str:
+        """A `\"\"\"` (escapes) or `\'\'\'` (literal) string, as TOML 1.0 defines them."""
+        self.pos += 3
+        # A newline right after the opening delimiter is not part of the string.
+        if self.peek(2) == "\r\n":
+            self.pos += 2
+        elif self.peek() == "\n":
             self.pos += 1
-            if code in _ESCAPES:
-                out.append(_ESCAPES[code])
-            elif code in "uU":
-                size = 4 if code == "u" else 8
-                digits = self.text[self.pos : self.pos + size]
-                if len(digits) != size or not all(c in "0123456789abcdefABCDEF" for c in digits):
-                    raise self.fail("a bad \\u escape")
-                point = int(digits, 16)
-                if 0xD800 <= point <= 0xDFFF or point > 0x10FFFF:
-                    raise self.fail("an escape that is not a Unicode scalar value")
-                out.append(chr(point))
-                self.pos += size
+        out = []
+        closing = quote * 3
+        while True:
+            if self.pos >= len(self.text):
+                raise self.fail("an unterminated string")
+            if self.text.startswith(closing, self.pos):
+                # Up to two more quotes just before the delimiter are content.
+                extra = 0
+                while extra < 2 and self.text.startswith(quote, self.pos + 3 + extra):
+                    extra += 1
+                self.pos += 3 + extra
+                return "".join(out) + quote * extra
+            char = self.text[self.pos]
+            self.pos += 1
+            if char == "\r" and self.peek() == "\n":
+                # tomllib gives a CRLF line ending as "\n".
+                self.pos += 1
+                out.append("\n")
+            elif char == "\\" and escapes:
+                rest = self.pos
+                while rest < len(self.text) and self.text[rest] in " \t":
+                    rest += 1
+                if self.text.startswith(("\n", "\r\n"), rest):
+                    # A line-ending backslash: the newline and the blanks after it go.
+                    while rest < len(self.text) and self.text[rest] in " \t\r\n":
+                        rest += 1
+                    self.pos = rest
+                else:
+                    out.append(self.escape())
+            elif char < " " and char not in "\t\n" or char == "\x7f":
+                raise self.fail("a control character in a string")
             else:
-                raise self.fail("an escape this reader does not know")
+                out.append(char)
 
     def literal_string(self) -> str:
         end = self.text.find("'", self.pos + 1)

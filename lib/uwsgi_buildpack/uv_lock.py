@@ -21,19 +21,12 @@ compares; it reads the package index, as uv sync does).
 from __future__ import annotations
 
 import hashlib
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import commands, dependencies, errors
 from .cache import CacheEntry, Metadata
-
-LOCK = "uv.lock"
-
-# `package = false` under [tool.uv]: uv installs the project's dependencies only.
-_PACKAGE_FALSE_RE = re.compile(r"^\s*package\s*=\s*false\b", re.MULTILINE)
-_BUILD_SYSTEM_RE = re.compile(r"^\s*\[\s*build-system\s*\]", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -89,15 +82,3 @@ def export(uv: Path, build_dir: Path, dest: Path, env: dict[str, str]) -> None:
         except commands.CommandFailed:
             text = Path(log.name).read_text(encoding="utf-8", errors="replace")
             raise errors.uv_export_failed(text.strip().splitlines()[-15:]) from None
-
-
-def is_package(build_dir: Path) -> bool:
-    """Whether uv would install the project itself: a [build-system], not `package = false`.
-
-    Read with patterns: the helper also runs on Python 3.10 (no tomllib).
-    """
-    try:
-        text = (build_dir / "pyproject.toml").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return bool(_BUILD_SYSTEM_RE.search(text)) and not _PACKAGE_FALSE_RE.search(text)

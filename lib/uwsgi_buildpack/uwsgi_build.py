@@ -125,6 +125,14 @@ class UwsgiKey(Metadata):
     build_options: str = BUILD_OPTIONS
 
 
+@dataclass(frozen=True)
+class UwsgiRecord(UwsgiKey):
+    """The `uwsgi` entry's metadata: its key, the wheel's sha256, the Python it was built with."""
+
+    wheel_sha256: str = ""
+    python: str = ""  # the patch release: the binary serves every one of its minor
+
+
 def cache_key(spec: UwsgiSpec, python_version: str, stack: str, arch: str) -> UwsgiKey:
     """Everything the compiled binary depends on."""
     minor = ".".join(python_version.split(".")[:2])
@@ -387,9 +395,9 @@ def cached_wheel(entry: CacheEntry, key: UwsgiKey) -> tuple[CachedWheel | None, 
     reusable, reason = entry.check(key)
     if reusable:
         wheels = sorted(entry.data.glob("*.whl"))
-        meta = entry.metadata() or {}
-        if len(wheels) == 1 and sha256_of(wheels[0]) == meta.get("wheel_sha256"):
-            return CachedWheel(wheels[0], meta.get("python", "")), reason
+        record = entry.read(UwsgiRecord)
+        if record and len(wheels) == 1 and sha256_of(wheels[0]) == record.wheel_sha256:
+            return CachedWheel(wheels[0], record.python), reason
         reason = "cached binary failed its checksum"
     return None, reason
 
@@ -462,8 +470,8 @@ def compile_and_store(
             how = f"built by pip wheel: {fetched.reason}"
         # `python` is not part of the key: it only tells later builds which
         # patch release the binary was built with.
-        extra = {"wheel_sha256": sha256_of(wheel), "python": python_version}
-        entry.store_file(wheel, {**key.as_dict(), **extra})
+        record = UwsgiRecord(**key.as_dict(), wheel_sha256=sha256_of(wheel), python=python_version)
+        entry.store_file(wheel, record)
     return Compiled(sorted(entry.data.glob("*.whl"))[0], how)
 
 

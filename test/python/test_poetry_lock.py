@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from uwsgi_buildpack import errors, poetry_lock, requirements
+from uwsgi_buildpack import errors, package_manager, poetry_lock
 
 # What `poetry export --only main --format requirements.txt` writes for a
 # project with a primary and a supplemental source (Poetry 2.5, export 1.10).
@@ -25,27 +25,10 @@ def test_the_export_keeps_no_index_of_its_own_so_pips_configuration_applies():
     assert kept.count("--hash=") == 2
 
 
-@pytest.mark.parametrize(
-    ("pyproject", "package"),
-    [
-        ("[project]\nname = 'x'\n", False),
-        ("[project]\nname = 'x'\n[build-system]\nrequires = ['poetry-core']\n", True),
-        (
-            "[project]\nname = 'x'\n[tool.poetry]\npackage-mode = false\n"
-            "[build-system]\nrequires = ['poetry-core']\n",
-            False,
-        ),
-    ],
-)
-def test_a_project_is_installed_only_when_poetry_would_install_it(tmp_path, pyproject, package):
-    (tmp_path / "pyproject.toml").write_text(pyproject, encoding="utf-8")
-    assert poetry_lock.is_package(tmp_path) is package
-
-
 def test_the_lock_and_pyproject_are_the_inputs_and_hash_checked(tmp_path):
     (tmp_path / "poetry.lock").write_text("[[package]]\n", encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
-    inputs = requirements.find(tmp_path)
+    inputs = package_manager.decide(tmp_path).inputs
     assert (inputs.kind, inputs.files, inputs.hashed) == (
         "poetry.lock",
         ("poetry.lock", "pyproject.toml"),
@@ -53,7 +36,7 @@ def test_the_lock_and_pyproject_are_the_inputs_and_hash_checked(tmp_path):
     )
     before = inputs.digest
     (tmp_path / "poetry.lock").write_text("[[package]]\n# changed\n", encoding="utf-8")
-    assert requirements.find(tmp_path).digest != before
+    assert package_manager.decide(tmp_path).inputs.digest != before
 
 
 def test_poetry_gets_no_prompt_no_virtualenv_and_no_keyring(tmp_path):

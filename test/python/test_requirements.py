@@ -2,7 +2,12 @@
 
 from pathlib import Path
 
-from uwsgi_buildpack import requirements
+from uwsgi_buildpack import package_manager, requirements
+
+
+def find(build_dir: Path, *, include_test: bool = False) -> requirements.Inputs:
+    """The inputs as a build reads them: of the files package_manager decided on."""
+    return package_manager.decide(build_dir, include_test=include_test).inputs
 
 
 def write(path: Path, text: str) -> Path:
@@ -25,7 +30,7 @@ def test_requirements_txt_wins_and_reads_includes_and_editable_projects(tmp_path
     write(tmp_path / "constraints.txt", "idna<4\n")
     write(tmp_path / "lib" / "pyproject.toml", "[project]\nname = 'x'\n")
     write(tmp_path / "requirements.in", "werkzeug\n")
-    inputs = requirements.find(tmp_path)
+    inputs = find(tmp_path)
     assert inputs.kind == "requirements.txt"
     assert set(inputs.files) == {
         "requirements.txt",
@@ -40,39 +45,39 @@ def test_requirements_txt_wins_and_reads_includes_and_editable_projects(tmp_path
 def test_a_change_in_an_included_file_changes_the_digest(tmp_path):
     write(tmp_path / "requirements.txt", "-r base.txt\n")
     base = write(tmp_path / "base.txt", "six==1.16.0\n")
-    before = requirements.find(tmp_path).digest
-    assert requirements.find(tmp_path).digest == before
+    before = find(tmp_path).digest
+    assert find(tmp_path).digest == before
     base.write_text("six==1.17.0\n", encoding="utf-8")
-    assert requirements.find(tmp_path).digest != before
+    assert find(tmp_path).digest != before
 
 
 def test_hashes_anywhere_in_requirements_txt_mean_hash_checking_mode(tmp_path):
     write(tmp_path / "requirements.txt", "-r base.txt\n")
     write(tmp_path / "base.txt", "six==1.16.0 \\\n  --hash=sha256:abc\n")
-    assert requirements.find(tmp_path).hashed
+    assert find(tmp_path).hashed
 
 
 def test_requirements_in_alone_and_projects_and_nothing(tmp_path):
     write(tmp_path / "requirements.in", "werkzeug\n")
-    assert requirements.find(tmp_path).kind == "requirements.in"
+    assert find(tmp_path).kind == "requirements.in"
     (tmp_path / "requirements.in").unlink()
     write(tmp_path / "pyproject.toml", "[project]\nname = 'x'\n")
-    inputs = requirements.find(tmp_path)
+    inputs = find(tmp_path)
     assert (inputs.kind, inputs.main) == ("project", "pyproject.toml")
     (tmp_path / "pyproject.toml").unlink()
-    assert requirements.find(tmp_path).kind == "none"
+    assert find(tmp_path).kind == "none"
 
 
 def test_test_requirements_are_an_input_only_for_heroku_ci(tmp_path):
     write(tmp_path / "requirements.txt", "six==1.16.0\n")
     write(tmp_path / "requirements-test.txt", "pytest==8.3.4\n")
-    assert "requirements-test.txt" not in requirements.find(tmp_path).files
-    assert "requirements-test.txt" in requirements.find(tmp_path, include_test=True).files
+    assert "requirements-test.txt" not in find(tmp_path).files
+    assert "requirements-test.txt" in find(tmp_path, include_test=True).files
 
 
 def test_an_include_loop_or_a_missing_include_is_left_to_pip(tmp_path):
     write(tmp_path / "requirements.txt", "-r requirements.txt\n-r missing.txt\n")
-    assert requirements.find(tmp_path).files == ("requirements.txt",)
+    assert find(tmp_path).files == ("requirements.txt",)
 
 
 def test_pinned_names_are_normalised(tmp_path):

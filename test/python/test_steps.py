@@ -18,12 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from uwsgi_buildpack import cache, errors, report, runtime, uwsgi_build
+from uwsgi_buildpack import cache, errors, package_manager, report, runtime, uwsgi_build
 from uwsgi_buildpack.context import BuildContext
 from uwsgi_buildpack.entrypoint import EntryPoint
 from uwsgi_buildpack.requirements import Inputs
 from uwsgi_buildpack.steps import app as app_step
 from uwsgi_buildpack.steps import configure as configure_step
+from uwsgi_buildpack.steps import hooks as hooks_step
 from uwsgi_buildpack.steps import lock as lock_step
 from uwsgi_buildpack.steps import packages as packages_step
 from uwsgi_buildpack.steps import python as python_step
@@ -59,7 +60,9 @@ def make_ctx(tmp_path: Path, config: dict[str, str] | None = None, **env: str) -
     )
 
 
-def python_result(restored: dict[str, str] | None, version: str = "3.12.1") -> python_step.Python:
+def python_result(
+    restored: python_step.PackagesMeta | None, version: str = "3.12.1"
+) -> python_step.Python:
     key = python_step.PythonKey(version, PLAT.stack, PLAT.arch)
     was = python_step.Restored((), restored) if restored is not None else None
     return python_step.Python(version, version.rsplit(".", 1)[0], key, was)
@@ -68,6 +71,8 @@ def python_result(restored: dict[str, str] | None, version: str = "3.12.1") -> p
 INPUTS = Inputs(
     kind="requirements.txt", files=("requirements.txt",), hashed=False, digest="ab" * 32
 )
+NO_DEPS = package_manager.Dependencies(None, Inputs("none", (), False, "0" * 64))
+NO_HOOK = hooks_step.Hook("pre_compile", ran=False)
 META = packages_step.PackagesMeta(
     requirements="requirements.txt:" + "ab" * 8,
     tools="uwsgi",
@@ -93,7 +98,7 @@ def test_app_check_refuses_a_committed_virtualenv(tmp_path):
 def test_app_inspect_decides_the_entry_point_and_stats_once(tmp_path):
     ctx = make_ctx(tmp_path, {"UWSGI_STATS": "TRUE"})
     (ctx.build_dir / "wsgi.py").write_text("def application(environ, start_response): pass\n")
-    found = app_step.inspect(ctx)
+    found = app_step.inspect(ctx, app_step.check(ctx), NO_HOOK)
     assert found.entry == EntryPoint("wsgi:application", "wsgi.py defines `application`")
     assert found.stats_address == "127.0.0.1:1717"
     assert not found.own_ini
@@ -102,7 +107,7 @@ def test_app_inspect_decides_the_entry_point_and_stats_once(tmp_path):
 def test_app_inspect_looks_for_no_entry_point_when_the_app_has_a_uwsgi_ini(tmp_path):
     ctx = make_ctx(tmp_path, {"UWSGI_STATS": "0"})
     (ctx.build_dir / "uwsgi.ini").write_text("[uwsgi]\n")
-    found = app_step.inspect(ctx)
+    found = app_step.inspect(ctx, app_step.check(ctx), NO_HOOK)
     assert found.own_ini and found.entry is None and found.stats_address is None
 
 
@@ -136,7 +141,7 @@ def test_python_installs_a_fresh_runtime_then_restores_it_from_the_cache(
     assert (first.prefix / "bin" / "pip").exists()
     packages = packages_step.Packages(META, synced=True)
     wheel = uwsgi_step.UwsgiWheel(tmp_path / "uwsgi.whl", "e" * 64)
-    app = app_step.App(entry=None, stats_address=None)
+    app = app_step.App(entry=None, stats_address=None, dependencies=NO_DEPS)
     slug_step.finish(first, fresh, app, packages, wheel)
     out = capsys.readouterr().out
     assert "Installed Python 3.12.1 and pip in" in out
@@ -148,8 +153,9 @@ def test_python_installs_a_fresh_runtime_then_restores_it_from_the_cache(
     (second.build_dir / ".python-version").write_text("3.12\n")
     restored = python_step.install(second)
     assert restored.restored is not None and not restored.fresh
-    assert restored.restored.metadata["uwsgi_wheel_sha256"] == "e" * 64
-    assert restored.restored.metadata["requirements"] == META.requirements
+    assert restored.restored.packages is not None
+    assert restored.restored.packages.uwsgi_wheel_sha256 == "e" * 64
+    assert restored.restored.packages.requirements == META.requirements
     assert restored.restored.fingerprint == python_step.fingerprint(second.prefix, "3.12")
     assert "Python and installed packages: reusing cache (Python 3.12.1" in capsys.readouterr().out
 
@@ -178,7 +184,7 @@ def test_a_patch_release_keeps_the_installed_packages(tmp_path, mirror_url, caps
     )
     packages = packages_step.Packages(META, synced=True)
     wheel = uwsgi_step.UwsgiWheel(tmp_path / "uwsgi.whl", "e" * 64)
-    app = app_step.App(entry=None, stats_address=None)
+    app = app_step.App(entry=None, stats_address=None, dependencies=NO_DEPS)
     slug_step.finish(first, fresh, app, packages, wheel)
     meta_path = first.cache_dir / "uwsgi-buildpack" / "python" / "metadata.json"
     stored = json.loads(meta_path.read_text())
@@ -194,7 +200,8 @@ def test_a_patch_release_keeps_the_installed_packages(tmp_path, mirror_url, caps
     assert "Python 3.12.0 -> 3.12.1: a patch release of the same minor version" in out
     assert carried.restored is not None and carried.restored.carried_from == "3.12.0"
     assert not carried.fresh  # pip came along: no bootstrap
-    assert carried.restored.metadata["requirements"] == META.requirements
+    assert carried.restored.packages is not None
+    assert carried.restored.packages.requirements == META.requirements
     new_site = second.prefix / carried.site_packages
     assert (new_site / "demo-1.0.dist-info" / "RECORD").is_file()
     assert (new_site / "pip").is_dir() and (second.prefix / "bin" / "pip").is_file()
@@ -211,17 +218,26 @@ def test_a_patch_release_keeps_the_installed_packages(tmp_path, mirror_url, caps
     assert json.loads(meta_path.read_text())["python"] == "3.12.1"
 
 
-def test_only_a_patch_release_of_the_same_minor_keeps_the_packages():
+def test_only_a_patch_release_of_the_same_minor_keeps_the_packages(tmp_path):
     key = python_step.PythonKey(python="3.12.7", stack="heroku-24", arch="amd64")
-    stored = {**key.as_dict(), "python": "3.12.1", "format": cache.CACHE_FORMAT}
-    stored["requirements"] = "requirements.txt:" + "ab" * 8
-    assert python_step.is_patch_change(stored, key)
-    assert not python_step.is_patch_change({**stored, "python": "3.13.1"}, key)
-    assert not python_step.is_patch_change({**stored, "python": "3.12.7"}, key)  # the same
-    assert not python_step.is_patch_change({**stored, "stack": "heroku-22"}, key)
-    assert not python_step.is_patch_change({**stored, "arch": "arm64"}, key)
-    assert not python_step.is_patch_change({**stored, "format": "0"}, key)
-    assert not python_step.is_patch_change({**stored, "requirements": ""}, key)
+    stored = {**META.as_dict(), **key.as_dict(), "python": "3.12.1", "format": cache.CACHE_FORMAT}
+
+    def is_patch_change(metadata: dict[str, str]) -> bool:
+        # Read back through a real entry, as steps/python.choose reads it.
+        entry = cache.CacheEntry(tmp_path, "python")
+        entry.data.mkdir(parents=True, exist_ok=True)
+        entry.metadata_path.write_text(json.dumps(metadata), encoding="utf-8")
+        read = entry.read(python_step.PythonKey), entry.read(python_step.PackagesMeta)
+        return python_step.is_patch_change(*read, key)
+
+    assert is_patch_change(stored)
+    assert not is_patch_change({**stored, "python": "3.13.1"})
+    assert not is_patch_change({**stored, "python": "3.12.7"})  # the same
+    assert not is_patch_change({**stored, "stack": "heroku-22"})
+    assert not is_patch_change({**stored, "arch": "arm64"})
+    assert not is_patch_change({**stored, "format": "0"})
+    assert not is_patch_change({**stored, "requirements": ""})
+    assert not is_patch_change({k: v for k, v in stored.items() if k != "requirements"})
 
 
 # --- uwsgi --------------------------------------------------------------------
@@ -255,7 +271,7 @@ def test_uwsgi_reuses_the_cached_wheel_and_keeps_an_identical_installed_binary(t
     ctx = make_ctx(tmp_path)
     sha = _cached_wheel(ctx, python_result(None), tmp_path)
     # The restored prefix already holds this very binary: nothing to install.
-    python = python_result({"uwsgi_wheel_sha256": sha})
+    python = python_result(dataclasses.replace(META, uwsgi_wheel_sha256=sha))
     planned = uwsgi_step.plan(ctx, python.version)
     assert planned.cached is not None
     assert uwsgi_step.start(ctx, python.version, planned) is None
@@ -272,7 +288,7 @@ def test_uwsgi_reuses_the_cached_wheel_and_keeps_an_identical_installed_binary(t
 def test_uwsgi_finish_waits_on_the_compile_handle(tmp_path, capsys):
     ctx = make_ctx(tmp_path)
     sha = _cached_wheel(ctx, python_result(None), tmp_path)
-    python = python_result({"uwsgi_wheel_sha256": sha})
+    python = python_result(dataclasses.replace(META, uwsgi_wheel_sha256=sha))
     planned = uwsgi_step.plan(ctx, python.version)
     assert planned.cached is not None
     compiled = planned.cached.path
@@ -299,12 +315,13 @@ def test_lock_is_the_app_file_itself_when_it_pins_hashes(tmp_path, capsys):
     txt = ctx.build_dir / "requirements.txt"
     txt.write_text("six==1.16.0 --hash=sha256:" + "0" * 64 + "\n")
     inputs = Inputs("requirements.txt", ("requirements.txt",), True, "0" * 64)
-    made = lock_step.make(ctx, python_result(None), inputs, tmp_path, _uwsgi(tmp_path), tmp_path)
+    deps = package_manager.Dependencies(package_manager.PIP, inputs)
+    made = lock_step.make(ctx, python_result(None), deps, tmp_path, _uwsgi(tmp_path), tmp_path)
     assert made == lock_step.Lock(txt, frozenset({"six"}))
     assert "hash-checking mode" in capsys.readouterr().out
-    none = Inputs("none", (), False, "0" * 64)
     assert (
-        lock_step.make(ctx, python_result(None), none, tmp_path, _uwsgi(tmp_path), tmp_path) is None
+        lock_step.make(ctx, python_result(None), NO_DEPS, tmp_path, _uwsgi(tmp_path), tmp_path)
+        is None
     )
 
 
@@ -323,7 +340,7 @@ def test_lock_cached_for_requirements_in_is_published_into_the_slug(tmp_path, ca
     ).read_text() == "six==1.16.0\n    # via -r ./requirements.in\n"
     assert "Warning: requirements.in is not locked." in capsys.readouterr().out
     # The key walks both fields: a new Python minor version means a new lock.
-    assert dataclasses.replace(key, python_minor="3.13").changes(key.as_dict()) == ["python_minor"]
+    assert dataclasses.replace(key, python_minor="3.13").changes(key) == ["python_minor"]
 
 
 # --- packages: the warm build's skip-pip decision ----------------------------
@@ -336,7 +353,7 @@ def test_nothing_restored_means_a_sync():
 
 
 def test_all_inputs_unchanged_skips_pip():
-    restored = python_step.Restored((), {"python": "3.12.1", **META.as_dict()})
+    restored = python_step.Restored((), META)
     assert packages_step.decide(restored, META, "requirements.txt") == packages_step.Decision(
         False, ()
     )
@@ -354,14 +371,14 @@ REASONS = {
 @pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(packages_step.PackagesMeta)])
 def test_each_changed_input_syncs_and_says_why(field):
     # Walks the dataclass's fields: a field added later without a reason here fails.
-    restored = python_step.Restored((), META.as_dict())
+    restored = python_step.Restored((), META)
     wanted = dataclasses.replace(META, **{field: "something else"})
     decision = packages_step.decide(restored, wanted, "requirements.txt")
     assert decision == packages_step.Decision(True, (REASONS[field],))
 
 
 def test_a_cache_without_the_record_syncs():
-    restored = python_step.Restored((), {"python": "3.12.1"})
+    restored = python_step.Restored((), None)
     decision = packages_step.decide(restored, META, "requirements.in")
     assert decision.sync and decision.reasons[0] == "requirements.in changed"
 
@@ -381,19 +398,17 @@ def test_packages_wanted_inputs(tmp_path):
 def test_packages_tools_follow_the_app(tmp_path):
     ctx = make_ctx(tmp_path)
     fallback = EntryPoint("werkzeug.testapp:test_app", "none found", is_fallback=True)
-    tools = packages_step.tools_needed(ctx, app_step.App(fallback, "127.0.0.1:1717"))
+    tools = packages_step.tools_needed(ctx, app_step.App(fallback, "127.0.0.1:1717", NO_DEPS))
     assert sorted(tools) == ["uwsgi", "uwsgitop", "werkzeug"]
     assert tools["uwsgitop"] == ctx.vendor_dir / "uwsgitop.txt"
-    assert list(packages_step.tools_needed(ctx, app_step.App(None, None))) == ["uwsgi"]
+    assert list(packages_step.tools_needed(ctx, app_step.App(None, None, NO_DEPS))) == ["uwsgi"]
 
 
 def test_packages_install_runs_no_pip_when_nothing_changed(tmp_path, capsys):
     ctx = make_ctx(tmp_path)
     (ctx.build_dir / "requirements.txt").write_text("six==1.16.0\n")
-    from uwsgi_buildpack import requirements
-
-    inputs = requirements.find(ctx.build_dir)
-    app = app_step.App(None, None)
+    app = app_step.App(None, None, package_manager.decide(ctx.build_dir))
+    inputs = app.dependencies.inputs
     uwsgi = uwsgi_step.Uwsgi(
         uwsgi_step.plan(ctx, python_result(None).version),
         uwsgi_step.UwsgiWheel(tmp_path / "uwsgi.whl", "f" * 64),
@@ -401,7 +416,7 @@ def test_packages_install_runs_no_pip_when_nothing_changed(tmp_path, capsys):
     )
     wanted = packages_step.wanted_meta(ctx, inputs, packages_step.tools_needed(ctx, app), uwsgi)
     # No Python in the prefix: running pip would fail the test.
-    done = packages_step.install(ctx, python_result(wanted.as_dict()), app, uwsgi, inputs)
+    done = packages_step.install(ctx, python_result(wanted), app, uwsgi)
     assert done == packages_step.Packages(wanted, synced=False)
     assert "Installed packages: reusing cache, pip not run (requirements.txt," in (
         capsys.readouterr().out
@@ -415,7 +430,7 @@ def test_configure_refuses_an_own_ini_without_port_after_listing_its_warnings(tm
     ctx = make_ctx(tmp_path)
     (ctx.build_dir / "uwsgi.ini").write_text("[uwsgi]\nhttp-socket = :8000\nspooler = x\n")
     with pytest.raises(errors.BuildError) as caught:
-        configure_step.configure(ctx, app_step.App(None, None))
+        configure_step.configure(ctx, app_step.App(None, None, NO_DEPS))
     assert caught.value.code == "uwsgi-ini::no-port-socket"
     assert "Warning: 'spooler' keeps tasks on the dyno's disk" in capsys.readouterr().out
 
@@ -423,7 +438,7 @@ def test_configure_refuses_an_own_ini_without_port_after_listing_its_warnings(tm
 def test_configure_writes_the_default_ini_and_procfile(tmp_path, capsys):
     ctx = make_ctx(tmp_path)
     entry = EntryPoint("wsgi:application", "wsgi.py defines `application`")
-    configure_step.configure(ctx, app_step.App(entry, "127.0.0.1:1717"))
+    configure_step.configure(ctx, app_step.App(entry, "127.0.0.1:1717", NO_DEPS))
     assert "env = BP_UWSGI_APP=wsgi:application" in (ctx.build_dir / "uwsgi.ini").read_text()
     assert (ctx.build_dir / "Procfile").read_text().startswith("web: uwsgi uwsgi.ini")
     out = capsys.readouterr().out
@@ -443,7 +458,7 @@ def test_slug_saves_the_prefix_with_one_record_and_writes_the_stats_address(tmp_
         dataclasses.replace(META, uwsgi_wheel_sha256="compiling"), True
     )
     wheel = uwsgi_step.UwsgiWheel(tmp_path / "uwsgi.whl", "e" * 64)
-    slug_step.finish(ctx, python, app_step.App(None, "localhost:1717"), packages, wheel)
+    slug_step.finish(ctx, python, app_step.App(None, "localhost:1717", NO_DEPS), packages, wheel)
     assert not (ctx.prefix / "include").exists()
     profile_d = (ctx.build_dir / ".profile.d" / "uwsgi-python.sh").read_text()
     assert "export BP_UWSGI_STATS=localhost:1717\n" in profile_d
@@ -460,9 +475,16 @@ def test_slug_saves_the_prefix_with_one_record_and_writes_the_stats_address(tmp_
         "3.12.1",
         "3.12",
         python.key,
-        python_step.Restored(python_step.fingerprint(ctx.prefix, "3.12"), stored),
+        python_step.Restored(
+            python_step.fingerprint(ctx.prefix, "3.12"),
+            python_step.PackagesMeta.from_stored(stored),
+        ),
     )
     slug_step.finish(
-        ctx, unchanged, app_step.App(None, None), packages_step.Packages(META, False), wheel
+        ctx,
+        unchanged,
+        app_step.App(None, None, NO_DEPS),
+        packages_step.Packages(META, False),
+        wheel,
     )
     assert "Python and installed packages: cache unchanged" in capsys.readouterr().out

@@ -27,6 +27,11 @@ DOCUMENTS = [
     '[packages]\nx = {version = "==1", markers = "os_name == \\"posix\\"", index = "b"}\n'
     'y = "\\u00e9\\t\\\\"\nz = {git = "https://x.invalid/z.git", ref = "v1", editable = false}\n',
     "[custom]\na.b = 1\nc = -2_000\nd = 1.5\ne = []\nf = {}\n",
+    # pyproject.toml's, as uv, Poetry and people write them: multi-line strings too.
+    '[project]\nname = "x"\ndescription = """A long\r\ndescription\nof \\\n   it"""\n'
+    "license = {text = '''MIT ''\\'''''}\n[tool.uv]\npackage = false\n"
+    '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+    'a = """""x"""""\nb = """\n"""\n',
 ]
 
 
@@ -38,8 +43,8 @@ def test_pipfiles_read_as_tomllib_reads_them(text):
 @pytest.mark.parametrize(
     "text",
     [
-        'a = """\nmulti\n"""\n',
         "a = 1979-05-27\n",
+        'a = """unterminated\n',
         'a = "unterminated\n',
         "[a]\nx = 1\n[a]\ny = 2\n",
         "a = 1\na = 2\n",

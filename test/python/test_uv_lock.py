@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-from uwsgi_buildpack import requirements, uv_lock
-
-
-@pytest.mark.parametrize(
-    ("pyproject", "package"),
-    [
-        ("[project]\nname = 'x'\n", False),
-        ("[project]\nname = 'x'\n[build-system]\nrequires = ['hatchling']\n", True),
-        (
-            "[project]\nname = 'x'\n[build-system]\nrequires = ['hatchling']\n"
-            "[tool.uv]\npackage = false\n",
-            False,
-        ),
-    ],
-)
-def test_a_project_is_installed_only_when_uv_would_build_it(tmp_path, pyproject, package):
-    (tmp_path / "pyproject.toml").write_text(pyproject, encoding="utf-8")
-    assert uv_lock.is_package(tmp_path) is package
+from uwsgi_buildpack import package_manager, uv_lock
 
 
 def test_the_lock_and_pyproject_are_the_inputs_and_hash_checked(tmp_path):
     (tmp_path / "uv.lock").write_text("version = 1\n", encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
-    inputs = requirements.find(tmp_path)
+    inputs = package_manager.decide(tmp_path).inputs
     assert (inputs.kind, inputs.files, inputs.hashed) == (
         "uv.lock",
         ("uv.lock", "pyproject.toml"),
@@ -34,7 +16,7 @@ def test_the_lock_and_pyproject_are_the_inputs_and_hash_checked(tmp_path):
     )
     before = inputs.digest
     (tmp_path / "uv.lock").write_text("version = 1\n# changed\n", encoding="utf-8")
-    assert requirements.find(tmp_path).digest != before
+    assert package_manager.decide(tmp_path).inputs.digest != before
 
 
 def test_uv_never_downloads_a_python_of_its_own(tmp_path):

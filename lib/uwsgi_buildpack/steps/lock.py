@@ -11,10 +11,21 @@ keep their pins instead of drifting.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import cache, errors, output, pip_tools, pipfile_lock, poetry_lock, requirements, uv_lock
+from .. import (
+    cache,
+    errors,
+    output,
+    package_manager,
+    pip_tools,
+    pipfile_lock,
+    poetry_lock,
+    requirements,
+    uv_lock,
+)
 from ..context import BuildContext
 from .python import Python
 from .uwsgi import Uwsgi
@@ -51,20 +62,17 @@ def requirements_digest(inputs: requirements.Inputs) -> str:
 def make(
     ctx: BuildContext,
     python: Python,
-    inputs: requirements.Inputs,
+    deps: package_manager.Dependencies,
     tools_dir: Path,
     uwsgi: Uwsgi,
     scratch: Path,
 ) -> Lock | None:
-    """The lock to sync to: a hash-pinned requirements.txt itself, else pip-compile's."""
+    """The lock to sync to: an exported manager's lock, requirements.txt or pip-compile's."""
+    inputs = deps.inputs
+    if deps.manager is not None and deps.manager.lock is not None:
+        return _EXPORTERS[deps.manager.name](ctx, python, deps, scratch)
     if inputs.kind == "none":
         return None
-    if inputs.kind == requirements.PIPFILE_LOCK:
-        return _from_pipfile_lock(ctx, scratch)
-    if inputs.kind == requirements.UV_LOCK:
-        return _from_uv_lock(ctx, python, scratch)
-    if inputs.kind == requirements.POETRY_LOCK:
-        return _from_poetry_lock(ctx, python, scratch)
     if inputs.kind == requirements.TXT and (ctx.build_dir / requirements.IN).is_file():
         problems = requirements.lock_disagreements(ctx.python, ctx.build_dir, ctx.env)
         if problems:
@@ -79,8 +87,8 @@ def make(
     entry = cache.CacheEntry(ctx.cache_dir, "lock")
     key = LockKey(requirements=requirements_digest(inputs), python_minor=python.minor)
     reusable, reason = entry.check(key)
-    stored = (entry.metadata() or {}).get("requirements", "")
-    if not reusable and stored and stored != key.requirements:
+    stored = entry.read(LockKey)
+    if not reusable and stored and stored.requirements != key.requirements:
         reason = f"{source} changed"
     if reusable and _restore(ctx, entry, lock):
         output.detail(f"Lock of {source}: reusing cache ({source} unchanged)")
@@ -103,10 +111,15 @@ def make(
     return Lock(lock, pins)
 
 
-def _from_pipfile_lock(ctx: BuildContext, scratch: Path) -> Lock:
-    """Pipfile.lock's default packages as a hash-pinned requirements file (no Pipenv)."""
-    data = pipfile_lock.load(ctx.build_dir)
-    checked = pipfile_lock.check_current(ctx.build_dir, data)
+def _from_pipfile_lock(
+    ctx: BuildContext, python: Python, deps: package_manager.Dependencies, scratch: Path
+) -> Lock:
+    """Pipfile.lock's default packages as a hash-pinned requirements file (no Pipenv).
+
+    The lock was read and checked against the Pipfile once, when the
+    package manager was decided.
+    """
+    data, checked = deps.pipfile_lock or {}, deps.pipfile_checked
     lock = scratch / "requirements.lock"
     names = pipfile_lock.export(data, lock)
     output.detail(
@@ -116,7 +129,9 @@ def _from_pipfile_lock(ctx: BuildContext, scratch: Path) -> Lock:
     return Lock(lock, frozenset(requirements.pinned_names(lock)))
 
 
-def _from_uv_lock(ctx: BuildContext, python: Python, scratch: Path) -> Lock:
+def _from_uv_lock(
+    ctx: BuildContext, python: Python, deps: package_manager.Dependencies, scratch: Path
+) -> Lock:
     """uv.lock's default dependencies, exported by uv with hashes, once checked current."""
     uv = uv_lock.ensure(ctx.cache_dir, ctx.vendor_dir, ctx.python, ctx.env)
     env = uv_lock.uv_env(ctx.env, ctx.python, ctx.pip_cache / "uv")
@@ -131,7 +146,9 @@ def _from_uv_lock(ctx: BuildContext, python: Python, scratch: Path) -> Lock:
     return Lock(lock, pins)
 
 
-def _from_poetry_lock(ctx: BuildContext, python: Python, scratch: Path) -> Lock:
+def _from_poetry_lock(
+    ctx: BuildContext, python: Python, deps: package_manager.Dependencies, scratch: Path
+) -> Lock:
     """poetry.lock's main group, exported by Poetry with hashes (a stale lock refused)."""
     tools = poetry_lock.ensure(ctx.cache_dir, ctx.vendor_dir, ctx.python, python.minor, ctx.env)
     env = poetry_lock.poetry_env(ctx.env, ctx.pip_cache / "poetry")
@@ -143,6 +160,16 @@ def _from_poetry_lock(ctx: BuildContext, python: Python, scratch: Path) -> Lock:
         " (only the main group; the lock matches pyproject.toml)"
     )
     return Lock(lock, pins)
+
+
+# Each manager's lock, exported to the hash-pinned requirements pip-sync installs.
+_EXPORTERS: dict[
+    str, Callable[[BuildContext, Python, package_manager.Dependencies, Path], Lock]
+] = {
+    package_manager.PIPENV.name: _from_pipfile_lock,
+    package_manager.UV.name: _from_uv_lock,
+    package_manager.POETRY.name: _from_poetry_lock,
+}
 
 
 def _compile(
@@ -203,7 +230,7 @@ def publish_cached(ctx: BuildContext) -> None:
 
 def _restore(ctx: BuildContext, entry: cache.CacheEntry, lock: Path) -> bool:
     stored = entry.data / "requirements.lock"
-    if not stored.is_file() or entry.metadata() is None:
+    if not stored.is_file() or entry.read(LockKey) is None:
         return False
     text = stored.read_text(encoding="utf-8").replace(_BUILD_DIR_MARK, str(ctx.build_dir))
     lock.write_text(text, encoding="utf-8")

@@ -19,30 +19,19 @@ from .. import (
     VERSION,
     cache,
     dependencies,
+    errors,
     output,
     pip_tools,
-    poetry_lock,
     relocate,
     requirements,
     runtime,
-    uv_lock,
+    uwsgi_build,
 )
 from ..context import BuildContext
 from . import lock as lock_step
 from .app import App
-from .python import Python, Restored
+from .python import PackagesMeta, Python, Restored
 from .uwsgi import Uwsgi
-
-
-@dataclass(frozen=True)
-class PackagesMeta(cache.Metadata):
-    """What the installed packages were installed from (part of the `python` entry)."""
-
-    requirements: str  # kind:digest of every requirements file read
-    tools: str  # the buildpack's own packages, comma-separated
-    pip_settings: str  # digest of every PIP_* setting
-    buildpack: str  # buildpack version and its vendored locks
-    uwsgi_wheel_sha256: str  # "compiling" until the compile is done: then a sync runs
 
 
 @dataclass(frozen=True)
@@ -108,19 +97,43 @@ def decide(restored: Restored | None, wanted: PackagesMeta, main: str) -> Decisi
     """
     if restored is None:
         return Decision(True, ("nothing installed yet",))
-    changed = wanted.changes(restored.metadata)
+    changed = wanted.changes(restored.packages)
     labels = {**cache.LABELS, "requirements": main}
     return Decision(bool(changed), tuple(f"{labels[name]} changed" for name in changed))
 
 
-def install(
-    ctx: BuildContext, python: Python, app: App, uwsgi: Uwsgi, inputs: requirements.Inputs
-) -> Packages:
-    """Make the installed packages match the app's lock plus the buildpack's own."""
+def install(ctx: BuildContext, python: Python, app: App, uwsgi: Uwsgi) -> Packages:
+    """Make the installed packages match the app's lock plus the buildpack's own.
+
+    An app pinning a uWSGI that does not exist fails both here and in the
+    background compile; the compile's message is the precise one, and is
+    the one raised.
+    """
+    try:
+        return _install(ctx, python, app, uwsgi)
+    except errors.BuildError as failure:
+        raise _precise_error(failure, uwsgi.compiling) from None
+
+
+def _precise_error(
+    failure: errors.BuildError, compiling: uwsgi_build.BackgroundCompile | None
+) -> errors.BuildError:
+    if compiling is not None:
+        compile_error = compiling.error_within(15)
+        if isinstance(compile_error, errors.BuildError):
+            return compile_error
+    return failure
+
+
+def _install(ctx: BuildContext, python: Python, app: App, uwsgi: Uwsgi) -> Packages:
+    deps = app.dependencies
+    inputs = deps.inputs
     tools = tools_needed(ctx, app)
     meta = wanted_meta(ctx, inputs, tools, uwsgi)
     ctx.report.set("dependencies_from", inputs.main if inputs.kind != "none" else "none")
-    output.step(f"Installing dependencies{'' if inputs.kind == 'none' else ' from ' + inputs.main}")
+    source = "" if inputs.kind == "none" else " from " + inputs.main
+    again = f" (decided again: {deps.redecided_because})" if deps.redecided_because else ""
+    output.step(f"Installing dependencies{source}{again}")
     decision = decide(
         python.restored, meta, inputs.main if inputs.kind != "none" else "requirements"
     )
@@ -133,7 +146,7 @@ def install(
         ctx.report.cache("packages", "reused", "inputs unchanged")
         if inputs.kind == requirements.IN:
             lock_step.publish_cached(ctx)
-        if _installs_project(ctx, inputs):
+        if deps.installs_project:
             _install_project(ctx)
         return Packages(meta, synced=False)
     why = ", ".join(decision.reasons)
@@ -142,9 +155,9 @@ def install(
     timer = output.Timer()
     tools_dir = pip_tools.ensure(ctx.cache_dir, ctx.vendor_dir, ctx.python, python.minor, ctx.env)
     with tempfile.TemporaryDirectory(prefix="uwsgi-bp-deps-") as tmp:
-        lock = lock_step.make(ctx, python, inputs, tools_dir, uwsgi, Path(tmp))
+        lock = lock_step.make(ctx, python, deps, tools_dir, uwsgi, Path(tmp))
         _sync(ctx, python, inputs, tools, tools_dir, lock, uwsgi, Path(tmp))
-    if _installs_project(ctx, inputs):
+    if deps.installs_project:
         _install_project(ctx)
     if ctx.test_mode and (ctx.build_dir / requirements.TEST).is_file():
         dependencies.install_requirements(
@@ -201,15 +214,6 @@ def _sync(
     finally:
         for leftover in cleanup:
             leftover.unlink(missing_ok=True)
-
-
-def _installs_project(ctx: BuildContext, inputs: requirements.Inputs) -> bool:
-    """A plain project, or a uv or Poetry project that is a package (its tool would install it)."""
-    if inputs.kind == requirements.UV_LOCK:
-        return uv_lock.is_package(ctx.build_dir)
-    if inputs.kind == requirements.POETRY_LOCK:
-        return poetry_lock.is_package(ctx.build_dir)
-    return inputs.kind == "project"
 
 
 def _install_project(ctx: BuildContext) -> None:

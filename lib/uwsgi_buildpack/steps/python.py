@@ -48,11 +48,28 @@ class PythonKey(cache.Metadata):
 
 
 @dataclass(frozen=True)
+class PackagesMeta(cache.Metadata):
+    """What the installed packages were installed from (the `python` entry's second record).
+
+    Stored beside PythonKey in the same metadata; steps/packages decides from
+    it whether pip runs at all.
+    """
+
+    requirements: str  # kind:digest of every requirements file read
+    tools: str  # the buildpack's own packages, comma-separated
+    pip_settings: str  # digest of every PIP_* setting
+    buildpack: str  # buildpack version and its vendored locks
+    uwsgi_wheel_sha256: str  # "compiling" until the compile is done: then a sync runs
+
+
+@dataclass(frozen=True)
 class Restored:
     """The cached prefix this build started from."""
 
     fingerprint: Fingerprint
-    metadata: dict[str, str]
+    # None: the prefix's packages were not installed completely (or by an
+    # older buildpack): they are synced.
+    packages: PackagesMeta | None
     # The patch release the packages were carried over from, if the runtime
     # is new (then the prefix must be saved again, whatever pip does).
     carried_from: str | None = None
@@ -103,7 +120,8 @@ class Choice:
     source: runtime.RuntimeSource
     reusable: bool  # the cached prefix is this very Python
     carry: bool  # the cached prefix is another patch release of the same minor
-    stored: dict[str, str]
+    stored: PythonKey | None
+    stored_packages: PackagesMeta | None
 
     @property
     def fresh(self) -> bool:
@@ -135,12 +153,12 @@ def choose(ctx: BuildContext) -> Choice:
     if reusable:
         output.detail(f"Python and installed packages: reusing cache ({reason})")
         ctx.report.cache("python", "reused", reason)
-        return Choice(version, minor, key, source, True, False, {})
-    stored = entry.metadata() or {}
-    carry = is_patch_change(stored, key)
-    if carry:
+        return Choice(version, minor, key, source, True, False, None, None)
+    stored, packages = entry.read(PythonKey), entry.read(PackagesMeta)
+    carry = is_patch_change(stored, packages, key)
+    if stored is not None and carry:
         output.detail(
-            f"Python {stored['python']} -> {version}: a patch release of the same minor version;"
+            f"Python {stored.python} -> {version}: a patch release of the same minor version;"
             f" keeping the installed packages (CPython keeps its ABI within {minor})"
         )
         ctx.report.cache("python", "carried", reason)
@@ -149,7 +167,7 @@ def choose(ctx: BuildContext) -> Choice:
         ctx.report.cache("python", "discarded", reason)
     else:
         ctx.report.cache("python", "empty", reason)
-    return Choice(version, minor, key, source, False, carry, stored)
+    return Choice(version, minor, key, source, False, carry, stored, packages)
 
 
 def install(ctx: BuildContext, choice: Choice | None = None) -> Python:
@@ -161,7 +179,7 @@ def install(ctx: BuildContext, choice: Choice | None = None) -> Python:
     if choice.reusable:
         ctx.prefix.parent.mkdir(parents=True, exist_ok=True)
         cache.link_tree(entry.data, ctx.prefix)
-        restored = Restored(fingerprint(ctx.prefix, minor), entry.metadata() or {})
+        restored = Restored(fingerprint(ctx.prefix, minor), entry.read(PackagesMeta))
         return Python(version, minor, key, restored)
     plat = ctx.platform
     output.detail(f"Installing Python {version} from {runtime.archive_name(version, plat)}")
@@ -170,29 +188,30 @@ def install(ctx: BuildContext, choice: Choice | None = None) -> Python:
     actual = runtime.python_runtime_version(ctx.prefix, ctx.env)
     if actual != version:
         raise errors.runtime_broken(f"expected Python {version}, the archive holds {actual}")
-    if choice.carry:
-        stored = choice.stored
+    if choice.carry and choice.stored is not None:
         count = carry_packages(entry.data, ctx.prefix, minor)
         output.detail(f"Installed Python {version}; kept {count} installed packages, in {timer}")
-        restored = Restored((), stored, carried_from=stored["python"])
+        restored = Restored((), choice.stored_packages, carried_from=choice.stored.python)
         return Python(version, minor, key, restored)
     return Python(version, minor, key, None, fresh=True, timer=timer)
 
 
-def is_patch_change(stored: dict[str, str], key: PythonKey) -> bool:
+def is_patch_change(
+    stored: PythonKey | None, packages: PackagesMeta | None, key: PythonKey
+) -> bool:
     """Whether the cached prefix holds another patch release of the same minor version.
 
     Only a prefix whose packages were installed completely (its metadata
     records what from) is worth keeping.
     """
-    old = stored.get("python", "")
     return (
-        old != key.python
-        and old.split(".")[:2] == key.python.split(".")[:2]
-        and stored.get("stack") == key.stack
-        and stored.get("arch") == key.arch
-        and stored.get("format") == cache.CACHE_FORMAT
-        and bool(stored.get("requirements"))
+        stored is not None
+        and packages is not None
+        and bool(packages.requirements)
+        and stored.python != key.python
+        and stored.python.split(".")[:2] == key.python.split(".")[:2]
+        and stored.stack == key.stack
+        and stored.arch == key.arch
     )
 
 

@@ -139,8 +139,8 @@ def finish(ctx: BuildContext, python: Python, uwsgi: Uwsgi) -> UwsgiWheel:
 def _install_wheel(ctx: BuildContext, python: Python, planned: Plan, wheel: Path) -> UwsgiWheel:
     """Install the wheel, unless the restored prefix already has this very binary."""
     sha256 = uwsgi_build.sha256_of(wheel)
-    restored = python.restored.metadata if python.restored else {}
-    if restored.get("uwsgi_wheel_sha256") != sha256:
+    packages = python.restored.packages if python.restored else None
+    if packages is None or packages.uwsgi_wheel_sha256 != sha256:
         dependencies.install_wheel(ctx.prefix, wheel, ctx.env, python.minor)
         output.detail(f"Installed uWSGI {planned.spec.version} into the app's Python")
     return UwsgiWheel(wheel, sha256)
