@@ -223,13 +223,7 @@ def copy_tree(source: Path, dest: Path) -> None:
     `cp -a` is several times faster than shutil.copytree on the ~100 MB Python
     prefix, and is on every Heroku image.
     """
-    subprocess.run(
-        ["cp", "-a", "--", str(source), str(dest)],
-        check=True,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    _cp("-a", source, dest, stderr=subprocess.PIPE)
 
 
 def link_tree(source: Path, dest: Path) -> None:
@@ -245,13 +239,17 @@ def link_tree(source: Path, dest: Path) -> None:
     filesystem than the build dir falls back to a copy.
     """
     try:
-        subprocess.run(
-            ["cp", "-al", "--", str(source), str(dest)],
-            check=True,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        _cp("-al", source, dest, stderr=subprocess.DEVNULL)
     except subprocess.CalledProcessError:
         shutil.rmtree(dest, ignore_errors=True)
         copy_tree(source, dest)
+
+
+def _cp(flags: str, source: Path, dest: Path, *, stderr: int) -> None:
+    subprocess.run(
+        ["cp", flags, "--", str(source), str(dest)],
+        check=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )

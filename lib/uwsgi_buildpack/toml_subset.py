@@ -93,12 +93,7 @@ class _Parser:
                 self.defined.add(path)
                 table = self.walk(path)
             else:
-                path = self.key()
-                if self.peek() != "=":
-                    raise self.fail("expected =")
-                self.pos += 1
-                self.skip_space()
-                self.assign(table, path, self.value())
+                self.key_value(table)
             self.end_of_line()
 
     def walk(self, path: tuple[str, ...]) -> dict[str, Any]:
@@ -121,6 +116,15 @@ class _Parser:
         if path[-1] in table:
             raise self.fail("a key defined twice")
         table[path[-1]] = value
+
+    def key_value(self, table: dict[str, Any]) -> None:
+        """`key = value`, into `table`."""
+        path = self.key()
+        if self.peek() != "=":
+            raise self.fail("expected =")
+        self.pos += 1
+        self.skip_space()
+        self.assign(table, path, self.value())
 
     def key(self) -> tuple[str, ...]:
         """A bare, quoted or dotted key."""
@@ -282,12 +286,7 @@ class _Parser:
             self.pos += 1
             return table
         while True:
-            path = self.key()
-            if self.peek() != "=":
-                raise self.fail("expected =")
-            self.pos += 1
-            self.skip_space()
-            self.assign(table, path, self.value())
+            self.key_value(table)
             self.skip_space()
             if self.peek() == "}":
                 self.pos += 1
