@@ -214,6 +214,25 @@ testPyprojectOnlyAppIsInstalledAndServesFromAMovedSlug() {
 	assertServes "hello from an installed project" /
 }
 
+testRequirementsWrittenByPreCompileAreInstalledAndTheLogSaysSo() {
+	# An app that writes its requirements.txt in bin/pre_compile (from a
+	# template, a monorepo's shared list, ...): the decision made before the
+	# download saw no requirements; the one made after the hook installs them.
+	app_with_requirements werkzeug==3.1.9
+	mv "${BUILD_DIR}/requirements.txt" "${BUILD_DIR}/requirements.template"
+	cp "${FIXTURES}/wsgi-app/wsgi.py" "${BUILD_DIR}/"
+	mkdir -p "${BUILD_DIR}/bin"
+	printf '#!/bin/sh\nset -e\n{ cat requirements.template; echo six==1.16.0; } >requirements.txt\n' \
+		>"${BUILD_DIR}/bin/pre_compile"
+	chmod +x "${BUILD_DIR}/bin/pre_compile"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "-----> Running bin/pre_compile"
+	assertCaptured "-----> Installing dependencies from requirements.txt (decided again: bin/pre_compile ran)"
+	assertEquals "six from the hook's requirements.txt" "1.16.0" "$(installed_version "${BUILD_DIR}" six)"
+	assertBuildpackToolsKept
+}
+
 testEditableAppServesFromAMovedSlugAfterAWarmRebuild() {
 	cache="${OUTPUT_DIR}/editable-cache"
 	fresh_cache "${cache}"
