@@ -18,9 +18,21 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Protocol
 
 INDENT = " " * 7
 ERROR_PREFIX = " !     "
+
+
+class Titled(Protocol):
+    """A message to print: errors.Message, a uwsgi.ini finding, or alike."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def code(self) -> str: ...
 
 
 def _write(text: str) -> None:
@@ -50,6 +62,11 @@ def _block(title: str, body: str) -> None:
 def warning(title: str, body: str) -> None:
     """Print a warning block (the build goes on)."""
     _block(f"Warning: {title}", body)
+
+
+def tip(message: Titled) -> None:
+    """Print a tip as detail lines: `Tip: ` then its title, running on into its body."""
+    detail(f"Tip: {message.title} {message.body}")
 
 
 def error(title: str, body: str) -> None:

@@ -1,4 +1,4 @@
-"""commands.run and stopping what it started when a build fails."""
+"""The build log (output.py), commands.run and stopping what it started when a build fails."""
 
 from __future__ import annotations
 
@@ -7,7 +7,29 @@ import time
 from pathlib import Path
 
 import pytest
-from uwsgi_buildpack import commands
+from uwsgi_buildpack import commands, errors, output
+
+# --- output: messages printed from the message itself -------------------------
+
+# The harakiri tip as the build log has always shown it (detail lines).
+HARAKIRI_TIP_LINES = """\
+       Tip: set a harakiri timeout. Heroku's router answers H12 after 30 s, but a
+       stuck worker keeps working on the request until harakiri kills it. What
+       value suits the slowest legitimate request is app-dependent, so there is no
+       default; below the router's 30 s, for example:
+           heroku config:set UWSGI_HARAKIRI=25
+"""
+
+
+def test_the_harakiri_tip_is_a_coded_message_printed_as_before(capsys):
+    tip = errors.harakiri_recommendation()
+    assert tip.code == "default-ini::no-harakiri"
+    assert errors.CATALOGUE[tip.code] is errors.harakiri_recommendation
+    output.tip(tip)
+    assert capsys.readouterr().out == HARAKIRI_TIP_LINES
+
+
+# --- commands.run -------------------------------------------------------------
 
 
 def _alive(pid: int) -> bool:

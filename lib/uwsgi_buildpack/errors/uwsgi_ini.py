@@ -1,6 +1,7 @@
-"""The app's own uwsgi.ini: why it does not parse, what it gets wrong on Heroku; harakiri.
+"""The app's own uwsgi.ini: why it does not parse, what it gets wrong on Heroku.
 
 A finding is a Message; uwsgi_ini_check decides which ones stop the build.
+And the harakiri tip for the default uwsgi.ini.
 """
 
 from __future__ import annotations
@@ -286,11 +287,19 @@ def uwsgi_ini_errors(findings: Sequence[_Titled]) -> BuildError:
     return BuildError(first.title, body, first.code or "uwsgi-ini::error")
 
 
-def harakiri_recommendation() -> str:
-    """Shown when the default config runs without UWSGI_HARAKIRI."""
-    return """\
-Tip: set a harakiri timeout. Heroku's router answers H12 after 30 s, but a
+@_coded("default-ini::no-harakiri")
+def harakiri_recommendation() -> Message:
+    """Shown when the default config runs without UWSGI_HARAKIRI.
+
+    A tip (output.tip): its title continues `Tip: ` and runs on into the
+    body, whose first line is short to leave room for both.
+    """
+    return Message(
+        "set a harakiri timeout.",
+        """\
+Heroku's router answers H12 after 30 s, but a
 stuck worker keeps working on the request until harakiri kills it. What
 value suits the slowest legitimate request is app-dependent, so there is no
 default; below the router's 30 s, for example:
-    heroku config:set UWSGI_HARAKIRI=25"""
+    heroku config:set UWSGI_HARAKIRI=25""",
+    )

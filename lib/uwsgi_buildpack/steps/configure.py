@@ -44,7 +44,7 @@ def _write_default_ini(ctx: BuildContext, app: App) -> None:
             f" ({mapping.reason})"
         )
     if not ctx.config.get("UWSGI_HARAKIRI", "").strip():
-        output.detail(errors.harakiri_recommendation())
+        output.tip(errors.harakiri_recommendation())
 
 
 def check_own_ini(path: Path, build_dir: Path) -> None:
