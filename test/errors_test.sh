@@ -404,3 +404,17 @@ testConfigVarValuesNeverReachTheLogOrTheSlug() {
 	assertEquals "generated files are not world-writable" "" \
 		"$(find "${BUILD_DIR}/uwsgi.ini" "${BUILD_DIR}/Procfile" "${BUILD_DIR}/.profile.d" "${BUILD_DIR}/.heroku" -perm -o+w ! -type l)"
 }
+
+testWarningsAreListedByCodeInBinReport() {
+	# A warning is data too: bin/report lists its stable code, as it gives a
+	# failure's as failure_reason.
+	use_fixture requirements-in-app
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured " !     Warning: requirements.in is not locked."
+	capture "${BUILDPACK_HOME}/bin/report" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}"
+	assertCapturedSuccess
+	assertCaptured 'outcome: "success"'
+	assertCaptured 'warnings:'
+	assertCaptured '  - "requirements::not-locked"'
+}

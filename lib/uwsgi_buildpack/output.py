@@ -12,15 +12,33 @@ Heroku's conventions, which the platform's own buildpacks follow:
     -----> A step
            detail, indented seven spaces
      !     An error or warning block, every line prefixed like this
+
+A warning or a tip is given as the message itself (an errors.Message, a
+uwsgi.ini finding), not as loose strings: what to print is decided once, where
+the message is made, and its code goes with it (the caller records a warning's
+code in the build report). This module imports no other module of the
+buildpack, so it reads messages through the `Titled` protocol.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from typing import Protocol
 
 INDENT = " " * 7
 ERROR_PREFIX = " !     "
+
+
+class Titled(Protocol):
+    """A message to print: errors.Message, a uwsgi.ini finding, or alike."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def code(self) -> str: ...
 
 
 def _write(text: str) -> None:
@@ -47,9 +65,18 @@ def _block(title: str, body: str) -> None:
     _write("\n")
 
 
-def warning(title: str, body: str) -> None:
-    """Print a warning block (the build goes on)."""
-    _block(f"Warning: {title}", body)
+def warning(message: Titled) -> None:
+    """Print a warning block (the build goes on).
+
+    Printing records nothing: the caller notes `message` in the build report
+    too (`BuildReport.warned`), so that `bin/report` lists its code.
+    """
+    _block(f"Warning: {message.title}", message.body)
+
+
+def tip(message: Titled) -> None:
+    """Print a tip as detail lines: `Tip: ` then its title, running on into its body."""
+    detail(f"Tip: {message.title} {message.body}")
 
 
 def error(title: str, body: str) -> None:

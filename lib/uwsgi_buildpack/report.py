@@ -4,7 +4,8 @@ Heroku's buildpack API lets a buildpack print YAML metadata about the build it
 just did (successful or not); Heroku collects it for the build's record. We
 note what the build decided as it goes (Python version and where it came from,
 uWSGI version, which cache entries were reused and why, how long each step
-took) into a small JSON file in the cache dir, and `bin/report` prints it.
+took, the codes of the warnings it printed) into a small JSON file in the
+cache dir, and `bin/report` prints it.
 """
 
 from __future__ import annotations
@@ -15,10 +16,18 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from .cache import ROOT_NAME
 
 FILE_NAME = "build-report.json"
+
+
+class _Coded(Protocol):
+    """What the report needs of a warning (errors.Message, a uwsgi.ini finding)."""
+
+    @property
+    def code(self) -> str: ...
 
 
 class BuildReport:
@@ -29,6 +38,7 @@ class BuildReport:
         self.data: dict[str, object] = {"outcome": "success"}
         self.timings: dict[str, float] = {}
         self.caches: dict[str, str] = {}
+        self.warnings: list[str] = []
         self.startup_seconds = 0.0
 
     def startup(self, started_at: str) -> None:
@@ -46,6 +56,15 @@ class BuildReport:
     def set(self, key: str, value: object) -> None:
         """Record one fact."""
         self.data[key] = value
+
+    def warned(self, message: _Coded) -> None:
+        """Record a warning the build printed (output.warning) by its stable code.
+
+        `warnings` lists each code once, in the order first printed, as
+        `failure_reason` gives a failure's, so that warnings can be counted too.
+        """
+        if message.code not in self.warnings:
+            self.warnings.append(message.code)
 
     def cache(self, name: str, outcome: str, reason: str) -> None:
         """Record what happened to a cache entry and why."""
@@ -67,7 +86,7 @@ class BuildReport:
     def failed(self, exc: BaseException) -> None:
         """Record a failed build: the error's title and stable code, never a traceback.
 
-        `failure_reason` is the code (errors.py) a BuildError carries, as
+        `failure_reason` is the code (errors/) a BuildError carries, as
         Heroku's own Python buildpack records one for every failure, so that
         failures can be counted; `interrupted` and `internal` otherwise.
         """
@@ -80,7 +99,12 @@ class BuildReport:
 
     def save(self) -> None:
         """Write the report; a failure to write it never fails the build."""
-        data = {**self.data, "cache": self.caches, "step_seconds": self.timings}
+        data = {
+            **self.data,
+            "warnings": self.warnings,
+            "cache": self.caches,
+            "step_seconds": self.timings,
+        }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(f".{FILE_NAME}.{os.getpid()}")
@@ -91,7 +115,7 @@ class BuildReport:
 
 
 def to_yaml(cache_dir: Path) -> str:
-    """The saved report as YAML (flat keys, nested maps one level deep)."""
+    """The saved report as YAML (flat keys, nested maps and lists one level deep)."""
     try:
         data = json.loads((cache_dir / ROOT_NAME / FILE_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -101,6 +125,9 @@ def to_yaml(cache_dir: Path) -> str:
         if isinstance(value, dict):
             lines.append(f"{key}:" + ("" if value else " {}"))
             lines += [f"  {k}: {_scalar(v)}" for k, v in value.items()]
+        elif isinstance(value, list):
+            lines.append(f"{key}:" + ("" if value else " []"))
+            lines += [f"  - {_scalar(item)}" for item in value]
         else:
             lines.append(f"{key}: {_scalar(value)}")
     return "\n".join(lines) + "\n"

@@ -85,7 +85,7 @@ class Finding:
     """Something the user should know about their uwsgi.ini.
 
     The checker decides how much it matters (`severity`: "error", "warning" or
-    "hint"); errors.py words it (`title`, `body`) and gives it a stable `code`.
+    "hint"); errors/ words it (`title`, `body`) and gives it a stable `code`.
     """
 
     severity: str

@@ -29,13 +29,17 @@ def test_the_module_imports_first_in_a_fresh_interpreter(module):
     assert proc.returncode == 0, proc.stderr
 
 
-def test_errors_imports_no_module_of_the_buildpack():
-    tree = ast.parse((PACKAGE / "errors.py").read_text(encoding="utf-8"))
-    relative = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 0]
-    named = [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, (ast.Import, ast.ImportFrom))
-        and any("uwsgi_buildpack" in (a.name or "") for a in n.names)
-    ]
-    assert relative == [] and named == []
+def _imports_the_buildpack(node: ast.AST) -> bool:
+    """`import uwsgi_buildpack...`, `from uwsgi_buildpack... import`, or `from .. import`."""
+    if isinstance(node, ast.Import):
+        return any("uwsgi_buildpack" in alias.name for alias in node.names)
+    if isinstance(node, ast.ImportFrom):
+        # `from . import core` or `from .core import x`: its own submodules only.
+        return node.level > 1 or (node.level == 0 and "uwsgi_buildpack" in (node.module or ""))
+    return False
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "errors").glob("*.py")), ids=lambda p: p.name)
+def test_errors_imports_no_module_of_the_buildpack(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert [n for n in ast.walk(tree) if _imports_the_buildpack(n)] == []

@@ -343,6 +343,17 @@ def test_lock_cached_for_requirements_in_is_published_into_the_slug(tmp_path, ca
     assert dataclasses.replace(key, python_minor="3.13").changes(key) == ["python_minor"]
 
 
+def test_the_published_lock_s_notice_is_recorded_in_the_report(tmp_path, capsys):
+    ctx = make_ctx(tmp_path)
+    stored = tmp_path / "stored"
+    stored.mkdir()
+    (stored / "requirements.lock").write_text("six==1.16.0\n")
+    key = lock_step.LockKey(requirements="requirements.in:" + "ab" * 8, python_minor="3.12")
+    cache.CacheEntry(ctx.cache_dir, "lock").store_tree(stored, key)
+    lock_step.publish_cached(ctx)
+    assert ctx.report.warnings == ["requirements::not-locked"]
+
+
 # --- packages: the warm build's skip-pip decision ----------------------------
 
 
@@ -444,6 +455,23 @@ def test_configure_writes_the_default_ini_and_procfile(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "UWSGI_STATS is set: uwsgitop is installed" in out
     assert "heroku config:set UWSGI_HARAKIRI=25" in out
+
+
+def test_configure_records_the_own_ini_s_warnings_even_when_it_refuses_it(tmp_path, capsys):
+    ctx = make_ctx(tmp_path)
+    (ctx.build_dir / "uwsgi.ini").write_text("[uwsgi]\nhttp-socket = :8000\nspooler = x\n")
+    with pytest.raises(errors.BuildError):
+        configure_step.configure(ctx, app_step.App(None, None, NO_DEPS))
+    assert "uwsgi-ini::spooler" in ctx.report.warnings
+    assert "uwsgi-ini::no-port-socket" not in ctx.report.warnings  # an error, not a warning
+
+
+def test_configure_records_the_fallback_app_s_warning(tmp_path, capsys):
+    ctx = make_ctx(tmp_path)
+    entry = EntryPoint("werkzeug.testapp:test_app", "no entry point found", is_fallback=True)
+    configure_step.configure(ctx, app_step.App(entry, None, NO_DEPS))
+    assert ctx.report.warnings == ["entrypoint::fallback"]
+    assert "Warning: No WSGI app found; serving werkzeug's test app." in capsys.readouterr().out
 
 
 # --- slug ---------------------------------------------------------------------

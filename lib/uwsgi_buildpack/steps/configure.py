@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import errors, output, static_files, uwsgi_config, uwsgi_ini_check
+from .. import errors, output, report, static_files, uwsgi_config, uwsgi_ini_check
 from ..context import BuildContext
 from .app import App
 
@@ -17,7 +17,7 @@ def configure(ctx: BuildContext, app: App) -> None:
     output.step("Configuring uWSGI")
     if app.entry is None:
         output.detail("Using the app's own uwsgi.ini")
-        check_own_ini(ctx.build_dir / "uwsgi.ini", ctx.build_dir)
+        check_own_ini(ctx.build_dir / "uwsgi.ini", ctx.build_dir, ctx.report)
     else:
         _write_default_ini(ctx, app)
     if (ctx.build_dir / "Procfile").is_file():
@@ -34,7 +34,8 @@ def _write_default_ini(ctx: BuildContext, app: App) -> None:
     assert entry is not None
     if entry.is_fallback:
         warning = errors.fallback_app_warning()
-        output.warning(warning.title, warning.body)
+        output.warning(warning)
+        ctx.report.warned(warning)
     statics = static_files.find(ctx.build_dir)
     uwsgi_config.write_default_ini(ctx.build_dir, entry, statics)
     output.detail(f"Wrote a default uwsgi.ini serving {entry.module} ({entry.reason})")
@@ -44,16 +45,17 @@ def _write_default_ini(ctx: BuildContext, app: App) -> None:
             f" ({mapping.reason})"
         )
     if not ctx.config.get("UWSGI_HARAKIRI", "").strip():
-        output.detail(errors.harakiri_recommendation())
+        output.tip(errors.harakiri_recommendation())
 
 
-def check_own_ini(path: Path, build_dir: Path) -> None:
-    """Print the app's uwsgi.ini's warnings and hints; raise if it has errors."""
+def check_own_ini(path: Path, build_dir: Path, build_report: report.BuildReport) -> None:
+    """Print the app's uwsgi.ini's warnings (recorded in the report) and hints; raise on errors."""
     findings = uwsgi_ini_check.check(uwsgi_ini_check.parse(path, build_dir), path.name)
     # Warnings and hints first, so that a failing build still lists them all.
     for finding in findings:
         if finding.severity == "warning":
-            output.warning(finding.title, finding.body)
+            output.warning(finding)
+            build_report.warned(finding)
         elif finding.severity == "hint":
             output.detail(f"Hint: {finding.title}")
             output.detail(finding.body)

@@ -77,7 +77,8 @@ def make(
         problems = requirements.lock_disagreements(ctx.python, ctx.build_dir, ctx.env)
         if problems:
             warning = errors.lock_outdated_warning(problems)
-            output.warning(warning.title, warning.body)
+            output.warning(warning)
+            ctx.report.warned(warning)
     if inputs.hashed:
         output.detail("requirements.txt pins hashes: installing in pip's hash-checking mode")
         path = ctx.build_dir / requirements.TXT
@@ -240,6 +241,7 @@ def _restore(ctx: BuildContext, entry: cache.CacheEntry, lock: Path) -> bool:
 def _publish(ctx: BuildContext, lock: Path, pins: int) -> None:
     """An app with only requirements.in: say so, and leave the lock in the slug."""
     notice = errors.lock_generated_notice(pins)
-    output.warning(notice.title, notice.body)
+    output.warning(notice)
+    ctx.report.warned(notice)
     text = lock.read_text(encoding="utf-8").replace(str(ctx.build_dir), ".")
     (ctx.build_dir / requirements.TXT).write_text(text, encoding="utf-8")

@@ -1,0 +1,131 @@
+"""The app as committed: its config vars, a committed runtime or virtualenv, its entry point.
+
+And the warning when no entry point is found and a demo app is served instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .core import BuildError, Message, _coded, _visible
+
+# --- Config vars and committed files ----------------------------------------
+
+
+@_coded("config-var::unreadable")
+def config_var_unreadable(name: str, kind: str) -> BuildError:
+    """A config var file in ENV_DIR that cannot be read as UTF-8."""
+    return BuildError(
+        f"The config var {name} could not be read.",
+        f"""\
+Reading the config var {name} failed ({kind}). Config vars must be UTF-8
+text. Set it again with:
+    heroku config:set {name}=...""",
+    )
+
+
+@_coded("app::committed-runtime")
+def committed_runtime(path: str) -> BuildError:
+    """The app's repository contains .heroku/python."""
+    return BuildError(
+        f"The app contains a '{path}' directory.",
+        f"""\
+'{path}' is where the buildpack installs Python, but the app's source
+already has one (probably committed by mistake).
+
+Remove it from the repository and add it to .gitignore:
+    git rm -r --cached {path}
+    echo {path} >> .gitignore""",
+    )
+
+
+@_coded("app::committed-virtualenv")
+def committed_virtualenv(name: str) -> BuildError:
+    """A virtualenv directory committed with the app."""
+    return BuildError(
+        f"The app contains a virtual environment: '{name}/'.",
+        f"""\
+'{name}/pyvenv.cfg' shows that '{name}/' is a Python virtual environment. It
+was made on another machine: its interpreter paths and compiled packages do
+not work on Heroku, and it would shadow the packages the build installs.
+
+Remove it from the repository and ignore it; list the packages you need in
+requirements.txt instead:
+    git rm -r --cached {name}
+    echo {name}/ >> .gitignore""",
+    )
+
+
+# --- The WSGI entry point ---------------------------------------------------
+
+
+@_coded("entrypoint::not-found")
+def no_entry_point(django_notes: Sequence[str], scanned: Sequence[str]) -> BuildError:
+    """The app has Python files, but nothing the build can serve."""
+    details = "".join(f"\n     ({note})" for note in django_notes)
+    shown = ", ".join(scanned[:8]) + (", ..." if len(scanned) > 8 else "")
+    looked_at = f"\n     (read: {shown})" if scanned else "\n     (the app has no top-level module)"
+    return BuildError(
+        "No WSGI app found in your code.",
+        f"""\
+The app has Python files of its own but no uwsgi.ini, and the build found
+nothing to serve. It looked, in this order, for:
+  1. the UWSGI_MODULE config var (module:callable);
+  2. FLASK_APP in the config vars, .env or .flaskenv;
+  3. wsgi.py defining `application` or `app`, app.py or main.py defining `app`;
+  4. a Django project: manage.py's DJANGO_SETTINGS_MODULE and that settings
+     module's WSGI_APPLICATION;{details}
+  5. a top-level module or package binding `app` or `application` to a Flask,
+     Falcon, Bottle, Pyramid or Django app, or defining create_app() or
+     make_app() callable without arguments.{looked_at}
+
+Rather than serve a demo page in place of your app, the build stops. Tell it
+where the app is (module:callable, or module:factory() for an app factory),
+then push again:
+    heroku config:set UWSGI_MODULE=myapp.wsgi:application
+or set FLASK_APP in .flaskenv, or commit a uwsgi.ini with a `module = ...`
+line.""",
+    )
+
+
+@_coded("entrypoint::flask-app-not-found")
+def flask_app_not_found(value: str, where: str, module: str) -> BuildError:
+    """FLASK_APP names a module with no app the build can find in it."""
+    return BuildError(
+        f"FLASK_APP names no app the build can find ({where}).",
+        f"""\
+{where}: FLASK_APP={_visible(value)[:200]}
+
+The build looked for the module `{_visible(module)[:100]}` in the app's
+directory, and in it for `app` or `application`, or a create_app() or
+make_app() factory callable without arguments, and found none. (The build
+reads the source and never imports it, so an app made under another name is
+not seen.)
+
+Name the app explicitly, as Flask accepts it:
+    FLASK_APP={_visible(module)[:100]}:name_of_the_app
+    FLASK_APP={_visible(module)[:100]}:create_app()
+or set the entry point for uWSGI directly, which wins over FLASK_APP:
+    heroku config:set UWSGI_MODULE={_visible(module)[:100]}:name_of_the_app""",
+    )
+
+
+# --- No entry point: the fallback app ---------------------------------------
+
+
+@_coded("entrypoint::fallback")
+def fallback_app_warning() -> Message:
+    """No entry point found: the werkzeug test app is served instead."""
+    return Message(
+        "No WSGI app found; serving werkzeug's test app.",
+        """\
+The app has no uwsgi.ini, no UWSGI_MODULE config var, and no Python file that
+defines a WSGI app, so the dyno will serve werkzeug.testapp:test_app, a demo
+page (uWSGI's guide's example), instead of your app.
+
+To serve your app, do one of:
+  - set the entry point (module:callable):
+        heroku config:set UWSGI_MODULE=myapp.wsgi:application
+  - add a wsgi.py that defines `application`, or
+  - commit a uwsgi.ini with a `module = ...` line.""",
+    )

@@ -1,0 +1,338 @@
+"""The app's packages: pip's failures, hashes, locks, and each package manager's lock.
+
+pip and pip-compile (requirements.txt, requirements.in), the choice of one
+package manager, and Pipenv's, uv's and Poetry's locks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .core import BuildError, Message, _coded, _quote
+
+# --- pip and pip-compile --------------------------------------------------
+
+
+@_coded("requirements::install-failed")
+def pip_install_failed(requirements: str, tail: Sequence[str]) -> BuildError:
+    """pip failed while installing the app's requirements."""
+    return BuildError(
+        f"Unable to install the packages in {requirements}.",
+        f"""\
+pip failed. Its last lines of output:
+{_quote(tail[-20:])}
+
+Check {requirements} for typos, versions that do not exist, or
+conflicting pins, then push again.""",
+    )
+
+
+# How each lock's hashes are made again, by the tool that wrote them.
+_REHASH_COMMANDS = {
+    "Pipfile.lock": "pipenv lock",
+    "uv.lock": "uv lock --refresh",
+    "poetry.lock": "poetry lock",
+}
+
+
+@_coded("requirements::hash-mismatch")
+def hash_mismatch(requirements: str, packages: Sequence[str]) -> BuildError:
+    """pip's hash-checking mode refused a download.
+
+    `requirements` is the file the user wrote: requirements.txt, or a
+    package manager's lock (whose hashes only that manager should rewrite).
+    """
+    names = "\n".join(f"  {name}" for name in packages)
+    lock = requirements in _REHASH_COMMANDS
+    command = _REHASH_COMMANDS.get(requirements, "pip-compile --generate-hashes requirements.in")
+    pins = "records the sha256 of every file" if lock else "pins packages with --hash"
+    return BuildError(
+        f"A package in {requirements} does not match its {'hash' if lock else '--hash'}.",
+        f"""\
+{requirements} {pins}, so pip installs only files whose
+sha256 matches. These did not:
+{names}
+
+Either the hash in {requirements} is wrong (for example, copied from another
+version or platform), or the index served a different file than the one that
+was locked. Make the hashes again on your machine:
+    {command}
+and commit {requirements}. Never delete a hash to make a build pass
+without knowing why it changed.""",
+    )
+
+
+@_coded("requirements::lock-failed")
+def lock_failed(source: str, tail: Sequence[str]) -> BuildError:
+    """pip-compile could not lock the app's requirements."""
+    return BuildError(
+        f"Unable to lock the requirements in {source}.",
+        f"""\
+pip-compile could not turn {source} into a lock of exact versions.
+Its last lines of output:
+{_quote(tail[-20:])}
+
+Check {source} for typos, versions that do not exist and requirements that
+conflict with each other. Running `pip-compile {source}` on your machine shows
+the same problem with more detail.""",
+    )
+
+
+@_coded("requirements::lock-outdated")
+def lock_outdated_warning(problems: Sequence[tuple[int, str, str]]) -> Message:
+    """requirements.txt no longer satisfies requirements.in."""
+    lines = "\n".join(f"  requirements.in line {n}: {text} {why}" for n, text, why in problems[:15])
+    return Message(
+        "requirements.txt is out of date with requirements.in.",
+        f"""\
+The app has both files, so requirements.txt is the lock and is what gets
+installed. But it does not satisfy requirements.in:
+{lines}
+
+You probably edited requirements.in without locking it again. Run
+    pip-compile requirements.in
+and commit the new requirements.txt.""",
+    )
+
+
+@_coded("requirements::not-locked")
+def lock_generated_notice(pins: int) -> Message:
+    """The app has requirements.in but no lock."""
+    return Message(
+        "requirements.in is not locked.",
+        f"""\
+The app has a requirements.in but no requirements.txt, so the build locked it
+with pip-compile ({pins} pinned packages). The lock is reused while
+requirements.in stays the same, but a new lock is made whenever it changes or
+the build cache is cleared, and may then pick newer versions.
+
+To deploy exactly what you tested, lock on your machine and commit the lock:
+    pip-compile requirements.in
+    git add requirements.txt
+The lock this build used is in the slug: heroku run cat requirements.txt""",
+    )
+
+
+# --- Package managers -------------------------------------------------------
+
+_MANAGER_NAMES = {"pip": "pip", "pipenv": "Pipenv", "poetry": "Poetry", "uv": "uv"}
+
+_LOCK_COMMANDS = {"pipenv": "pipenv lock", "poetry": "poetry lock", "uv": "uv lock"}
+
+
+@_coded("package-manager::multiple")
+def multiple_package_managers(found: dict[str, list[str]]) -> BuildError:
+    """Files of two package managers: the build cannot tell which one is current."""
+    listed = "\n".join(
+        f"  {', '.join(files)}  ({_MANAGER_NAMES[name]})" for name, files in found.items()
+    )
+    names = " and ".join(_MANAGER_NAMES[name] for name in found)
+    deletes = "\n".join(
+        f"  - if you use {_MANAGER_NAMES[keep]}, delete "
+        + ", ".join(f for name, files in found.items() if name != keep for f in files)
+        for keep in found
+    )
+    return BuildError(
+        f"The app has the files of two package managers: {names}.",
+        f"""\
+These files each say which packages to install:
+{listed}
+
+Only one package manager may decide, or the build could install something
+else than you tested. Keep the files of the one you use and delete the
+others' (with `git rm`), then push again:
+{deletes}""",
+    )
+
+
+@_coded("package-manager::pipfile-not-locked")
+def pipfile_not_locked() -> BuildError:
+    """A Pipfile without its Pipfile.lock."""
+    return BuildError(
+        "The app has a Pipfile but no Pipfile.lock.",
+        """\
+Pipfile lists the app's packages loosely; Pipfile.lock pins the exact
+versions (and their hashes) that Pipenv installs. Without it, the build
+would have to choose versions itself, and deploy something else than you
+tested. Make the lock on your machine and commit it:
+    pipenv lock
+    git add Pipfile.lock""",
+    )
+
+
+@_coded("package-manager::not-locked")
+def project_not_locked(manager: str, lock: str) -> BuildError:
+    """pyproject.toml configures Poetry or uv, but their lock is missing."""
+    name = _MANAGER_NAMES[manager]
+    return BuildError(
+        f"pyproject.toml uses {name}, but the app has no {lock}.",
+        f"""\
+pyproject.toml has a [tool.{manager}] table: the app's packages are managed
+with {name}, which pins them in {lock}, and the app has no {lock}.
+Without it, the build would have to choose versions itself, and deploy
+something else than you tested. Make the lock on your machine and commit it:
+    {_LOCK_COMMANDS[manager]}
+    git add {lock}""",
+    )
+
+
+@_coded("package-manager::pyproject-unreadable")
+def pyproject_unreadable(problem: str, supported: bool) -> BuildError:
+    """pyproject.toml is not TOML, or uses TOML the build image's Python 3.10 cannot read."""
+    if supported:
+        return BuildError(
+            "Unable to read pyproject.toml.",
+            f"""\
+pyproject.toml does not parse as TOML: {problem}.
+
+The build reads it to know how the project is installed (its [build-system],
+[tool.uv] and [tool.poetry] tables), as pip, uv and Poetry would. Fix the
+line, check it on your machine with
+    python3 -c "import tomllib; tomllib.load(open('pyproject.toml', 'rb'))"
+and push again.""",
+        )
+    return BuildError(
+        "Unable to read pyproject.toml on this stack.",
+        f"""\
+pyproject.toml uses TOML that this build image's Python 3.10 cannot read
+here ({problem}): its standard library has no TOML parser, and the build
+reads only the common part of TOML with it (tables, strings, numbers,
+booleans, arrays, inline tables).
+
+Write that value in one of those forms (a date as a string, for example), or
+move the app to a newer stack, whose Python reads all of TOML:
+    heroku stack:set heroku-24""",
+    )
+
+
+@_coded("pipfile-lock::invalid")
+def pipfile_lock_invalid(line: int, problem: str) -> BuildError:
+    """Pipfile.lock is not the JSON Pipenv writes."""
+    where = f"Pipfile.lock, line {line}" if line else "Pipfile.lock"
+    return BuildError(
+        "Unable to read Pipfile.lock.",
+        f"""\
+{where}: {problem}.
+
+Pipfile.lock is written by Pipenv, as JSON; it was probably edited by hand
+or left with merge-conflict markers. Make it again and commit it:
+    pipenv lock
+    git add Pipfile.lock""",
+    )
+
+
+@_coded("pipfile-lock::pipfile-invalid")
+def pipfile_invalid(problem: str) -> BuildError:
+    """The Pipfile next to Pipfile.lock is not TOML."""
+    return BuildError(
+        "Unable to read Pipfile.",
+        f"""\
+Pipfile does not parse as TOML: {problem}.
+
+Fix it, then lock again and commit both files:
+    pipenv lock
+    git add Pipfile Pipfile.lock""",
+    )
+
+
+@_coded("pipfile-lock::outdated")
+def pipfile_lock_outdated(recorded: str) -> BuildError:
+    """Pipfile changed after Pipfile.lock was made."""
+    return BuildError(
+        "Pipfile.lock is out of date with Pipfile.",
+        f"""\
+Pipfile changed after Pipfile.lock was made: the lock records Pipfile's
+hash as {recorded}..., which is not the hash of the Pipfile being built.
+Installing the lock would deploy other packages than Pipfile asks for
+(Pipenv's `pipenv install --deploy` refuses it the same way). Lock again on
+your machine and commit the lock:
+    pipenv lock
+    git add Pipfile.lock""",
+    )
+
+
+@_coded("pipfile-lock::unhashed")
+def pipfile_lock_unhashed(packages: Sequence[str]) -> BuildError:
+    """Packages of Pipfile.lock without a version and hashes (VCS, path, URL)."""
+    names = "\n".join(f"  {name}" for name in packages[:15])
+    return BuildError(
+        "Pipfile.lock has packages without hashes.",
+        f"""\
+The build installs Pipfile.lock in pip's hash-checking mode, so that every
+file is the one that was locked. These packages of its "default" section
+have no exact version with hashes (they come from a VCS, a local path or a
+URL):
+{names}
+
+Publish them to a package index (a private one works: set PIP_EXTRA_INDEX_URL)
+and depend on a released version, then lock again:
+    pipenv lock""",
+    )
+
+
+@_coded("uv-lock::outdated")
+def uv_lock_outdated(tail: Sequence[str]) -> BuildError:
+    """uv.lock no longer matches pyproject.toml."""
+    return BuildError(
+        "uv.lock is out of date with pyproject.toml.",
+        f"""\
+pyproject.toml changed after uv.lock was made (`uv lock --check` failed):
+{_quote(tail[-10:])}
+
+Installing the lock would deploy other packages than pyproject.toml asks
+for (uv's own `uv sync --locked` refuses it the same way). Lock again on
+your machine and commit the lock:
+    uv lock
+    git add uv.lock""",
+    )
+
+
+@_coded("uv-lock::export-failed")
+def uv_export_failed(tail: Sequence[str]) -> BuildError:
+    """`uv export --frozen` could not read uv.lock."""
+    return BuildError(
+        "Unable to read uv.lock.",
+        f"""\
+`uv export --frozen --no-dev --no-emit-project` failed on uv.lock:
+{_quote(tail[-15:])}
+
+uv.lock is written by uv; it was probably edited by hand or left with
+merge-conflict markers. Make it again and commit it:
+    uv lock
+    git add uv.lock""",
+    )
+
+
+@_coded("poetry-lock::outdated")
+def poetry_lock_outdated(tail: Sequence[str]) -> BuildError:
+    """poetry.lock no longer matches pyproject.toml."""
+    return BuildError(
+        "poetry.lock is out of date with pyproject.toml.",
+        f"""\
+pyproject.toml changed after poetry.lock was made (Poetry says):
+{_quote(tail[-10:])}
+
+Installing the lock would deploy other packages than pyproject.toml asks
+for (Poetry's own `poetry install` and `poetry check --lock` refuse it the
+same way). Lock again on your machine and commit the lock:
+    poetry lock
+    git add poetry.lock""",
+    )
+
+
+@_coded("poetry-lock::export-failed")
+def poetry_export_failed(tail: Sequence[str]) -> BuildError:
+    """`poetry export` could not read poetry.lock or pyproject.toml."""
+    return BuildError(
+        "Unable to export poetry.lock.",
+        f"""\
+`poetry export --only main --format requirements.txt` failed:
+{_quote(tail[-15:])}
+
+Either pyproject.toml is not valid for Poetry, or poetry.lock was edited by
+hand or left with merge-conflict markers. Check both on your machine, lock
+again and commit them:
+    poetry check --lock
+    poetry lock
+    git add pyproject.toml poetry.lock""",
+    )
