@@ -281,11 +281,8 @@ def fetch_sdist(
     hash the index publishes is checked instead, as pip does. Returns a
     Fetched whose path is None (and says why) on anything unexpected.
     """
-    settings = pip_settings(env, site_prefix, "wheel", project, "only-binary")
-    if isinstance(settings, str):
-        return Fetched(None, settings)
     return _fetch(
-        settings,
+        pip_settings(env, site_prefix, "wheel", project, "only-binary"),
         project,
         lambda filename: _is_sdist_of(filename, project, version),
         {sha256.lower()} if sha256 else None,
@@ -308,11 +305,8 @@ def fetch_wheel(
     one of the pinned hashes. Returns a Fetched whose path is None (and says
     why) on anything unexpected, including a project with no pure wheel.
     """
-    settings = pip_settings(env, site_prefix, "install", project, "no-binary")
-    if isinstance(settings, str):
-        return Fetched(None, settings)
     return _fetch(
-        settings,
+        pip_settings(env, site_prefix, "install", project, "no-binary"),
         project,
         lambda filename: _is_pure_wheel_of(filename, project, version),
         {h.lower() for h in hashes},
@@ -322,7 +316,7 @@ def fetch_wheel(
 
 
 def _fetch(
-    settings: PipSettings,
+    settings: PipSettings | str,
     project: str,
     wanted: Callable[[str], bool],
     pinned: set[str] | None,
@@ -332,8 +326,11 @@ def _fetch(
     """The first file of the index's page for `project` that is `wanted`, checked.
 
     Checked against `pinned` (any of them), else against the hash the index
-    publishes for it.
+    publishes for it. `settings` is pip_settings' answer: a string says why
+    pip fetches instead.
     """
+    if isinstance(settings, str):
+        return Fetched(None, settings)
     index = settings.index_url.rstrip("/")
     if urllib.parse.urlsplit(index).scheme not in ("http", "https"):
         return Fetched(None, "pip's index is not an http(s) URL")
