@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -179,7 +180,10 @@ def run(
     try:
         with _START_LOCK:
             if _STOPPING.is_set():
-                raise CommandFailed(argv, -signal.SIGKILL, ["(not started: the build is stopping)"])
+                refused = "(not started: the build is stopping)"
+                if log:
+                    log.write(refused + "\n")  # a reader of the log learns why too
+                raise CommandFailed(argv, -signal.SIGKILL, [refused])
             proc = subprocess.Popen(
                 _niced(argv),
                 stdout=subprocess.PIPE,
@@ -206,3 +210,37 @@ def run(
     if returncode != 0:
         raise CommandFailed(argv, returncode, list(tail))
     return list(tail)
+
+
+def run_logged(
+    argv: Sequence[str],
+    classify: Callable[[str], Exception],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    echo: bool = False,
+    filter_line: Callable[[str], bool] | None = None,
+    tail_lines: int = 30,
+) -> list[str]:
+    """`run`, with the whole output kept in a temporary log for `classify` if it fails.
+
+    What a failure means is often said far above the last lines (pip's hash
+    block, Poetry's "lock is outdated", the compiler's first error), so the
+    caller's `classify` gets the log's whole text and returns the error to
+    raise (a BuildError, with the part of the log the user should see). The
+    output is not shown unless `echo`; returns the last `tail_lines` lines.
+    """
+    with tempfile.NamedTemporaryFile(prefix="uwsgi-bp-command-", suffix=".log") as log:
+        try:
+            return run(
+                argv,
+                env=env,
+                cwd=cwd,
+                echo=echo,
+                log_path=log.name,
+                filter_line=filter_line,
+                tail_lines=tail_lines,
+            )
+        except CommandFailed:
+            text = Path(log.name).read_text(encoding="utf-8", errors="replace")
+            raise classify(text) from None

@@ -8,14 +8,9 @@ corporate user's only way to reach an index).
 
 from __future__ import annotations
 
-import concurrent.futures
-import re
-import shutil
-import tempfile
 from pathlib import Path
 
-from . import commands, errors, output, package_index, requirements, runtime, wheel_install
-from .cache import CacheEntry, Metadata
+from . import commands, errors, requirements, runtime, wheel_install
 
 
 def pip_env(env: dict[str, str], pip_cache: Path) -> dict[str, str]:
@@ -127,111 +122,3 @@ def is_installed(prefix: Path, minor: str, project: str) -> bool:
         if requirements.normalise(name) == wanted:
             return True
     return False
-
-
-def ensure_tool(
-    entry: CacheEntry,
-    key: Metadata,
-    label: str,
-    probe: str,
-    python: Path,
-    lock: Path,
-    env: dict[str, str],
-    *,
-    python_minor: str | None = None,
-) -> Path:
-    """A tool the buildpack runs itself (pip-tools, uv), kept in its own cache entry.
-
-    Installed from its hash-pinned vendor lock into the entry's directory (as
-    `pip install --target` lays it out), never into the app's Python; reused
-    while the key matches and the installed tool (`probe`, a path in the
-    entry) is there. Returns the entry's data directory. With `python_minor`,
-    a lock of pure-Python wheels only is installed without pip
-    (install_pinned_wheels); otherwise, or when that declines, pip does it.
-    """
-    reusable, reason = entry.check(key)
-    if reusable and (entry.data / probe).exists():
-        output.detail(f"{label}: reusing cache ({reason})")
-        return entry.data
-    output.detail(f"{label}: installing ({reason})")
-    with tempfile.TemporaryDirectory(prefix=f"uwsgi-bp-{entry.name}-") as tmp:
-        target = Path(tmp) / "target"
-        how = "pip is not skipped for this tool"
-        if python_minor is not None:
-            how = install_pinned_wheels(lock, target, python, python_minor, env, Path(tmp))
-        if how.startswith("installed "):
-            output.detail(f"{label}: {how}")
-        else:
-            shutil.rmtree(target, ignore_errors=True)
-            argv = [str(python), "-m", "pip", "install", "--no-deps", "--require-hashes"]
-            argv += ["--target", str(target), "--requirement", str(lock)]
-            try:
-                commands.run(argv, env=env, echo=False, tail_lines=30)
-            except commands.CommandFailed as exc:
-                raise errors.pip_install_failed(lock.name, exc.tail) from None
-        entry.store_tree(target, key, move=True)
-    return entry.data
-
-
-_PIN = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([A-Za-z0-9.+!_-]+)")
-
-
-def pinned(lock_text: str) -> list[tuple[str, str, frozenset[str]]] | None:
-    """(name, version, sha256s) of each line of a hash-pinned lock of plain pins.
-
-    None if any requirement is more than `name==version --hash=sha256:...`
-    (markers, extras, URLs, options): then pip reads the lock.
-    """
-    pins = []
-    for _, line in requirements.logical_lines(lock_text):
-        words = line.split()
-        if not words:
-            continue
-        match = _PIN.fullmatch(words[0])
-        hashes = frozenset(
-            w[len("--hash=sha256:") :] for w in words[1:] if w.startswith("--hash=sha256:")
-        )
-        if match is None or not hashes or len(hashes) != len(words) - 1:
-            return None
-        pins.append((match[1], match[2], hashes))
-    return pins
-
-
-def install_pinned_wheels(
-    lock: Path, target: Path, python: Path, python_minor: str, env: dict[str, str], tmp: Path
-) -> str:
-    """Install a lock's pure-Python wheels into `target`, as `pip install --target` would.
-
-    Fetched from pip's index (package_index.fetch_wheel, all at once: each is
-    two requests, and the round trips are most of the time) and unpacked by
-    wheel_install. Saves the second and a half of CPU that pip takes, beside
-    a cold build's uWSGI compile. Returns "installed ..." when done, else why
-    not (pip then installs the lock, into an empty `target`).
-
-    Each project gets its pure-Python wheel of the pinned version. Where the
-    lock also pins compiled wheels (tomli's mypyc builds), pip would pick the
-    one for the running CPython: the same version and API, in the tool's own
-    directory, never the app's Python; choosing among platform tags as pip
-    does is not worth writing for that.
-    """
-    pins = pinned(lock.read_text(encoding="utf-8"))
-    if not pins:
-        return "the lock is not plain pins"
-    downloads = tmp / "wheels"
-    downloads.mkdir()
-    site_prefix = python.parent.parent
-    with concurrent.futures.ThreadPoolExecutor(max_workers=len(pins)) as pool:
-        fetched = list(
-            pool.map(lambda pin: package_index.fetch_wheel(*pin, downloads, env, site_prefix), pins)
-        )
-    for result in fetched:
-        if result.path is None:
-            return result.reason
-    try:
-        wheel_install.install_many(
-            [f.path for f in fetched if f.path], target, target / "bin", python, python_minor, env
-        )
-    except wheel_install.NotHandled as exc:
-        return str(exc)
-    hosts = sorted({f.reason.rsplit(" from ", 1)[-1] for f in fetched})
-    return f"installed {len(pins)} pinned wheels from {', '.join(hosts)}, sha256 checked"

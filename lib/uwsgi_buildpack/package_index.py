@@ -326,8 +326,8 @@ def _fetch(
     """The first file of the index's page for `project` that is `wanted`, checked.
 
     Checked against `pinned` (any of them), else against the hash the index
-    publishes for it. `settings` is pip_settings' answer: a text when pip's
-    configuration leaves the job to pip.
+    publishes for it. `settings` is pip_settings' answer: a string says why
+    pip fetches instead.
     """
     if isinstance(settings, str):
         return Fetched(None, settings)

@@ -7,60 +7,24 @@ is what a cached build needs: without it, a package removed from
 requirements.txt lingers in the slug forever, because `pip install -r` only
 ever adds.
 
-pip-tools (hash-pinned in vendor/pip-tools.txt, without pip) is installed with
-the app's pip into a directory of the build cache and run by the app's Python
-with that directory put first on `sys.path` by a one-line runner. It is not on
-PYTHONPATH: pip-sync starts the app's pip as a subprocess, which would then
-see pip-tools' own dependencies (click, build, ...) as installed in the app.
-Nothing of pip-tools reaches the slug. pip is the app's own, so pip-tools uses
-the same pip version (and configuration) that installs the packages.
+pip-tools (hash-pinned in vendor/pip-tools.txt, without pip) is one of the
+buildpack's own tools (own_tools.PIP_TOOLS): installed into a directory of
+the build cache and run by the app's Python with that directory first on
+`sys.path`, never installed into the app. pip is the app's own, so pip-tools
+uses the same pip version (and configuration) that installs the packages.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import commands, dependencies, errors
-from .cache import CacheEntry, Metadata
-
-# Runs piptools' CLI (`python -m piptools compile|sync ...`) from DIR.
-_RUNNER = (
-    "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'pip-tools'; "
-    "runpy.run_module('piptools', run_name='__main__', alter_sys=True)"
-)
-
-
-@dataclass(frozen=True)
-class PipToolsKey(Metadata):
-    """The `pip-tools` cache entry's key."""
-
-    pip_tools_lock: str
-    python_minor: str
-
-
-def ensure(
-    cache_dir: Path, vendor_dir: Path, python: Path, minor: str, env: dict[str, str]
-) -> Path:
-    """The directory holding pip-tools for this Python, installed on first use."""
-    lock = vendor_dir / "pip-tools.txt"
-    key = PipToolsKey(hashlib.sha256(lock.read_bytes()).hexdigest()[:16], minor)
-    entry = CacheEntry(cache_dir, "pip-tools")
-    return dependencies.ensure_tool(
-        entry, key, "pip-tools", "piptools", python, lock, env, python_minor=minor
-    )
-
-
-def _argv(tools: Path, python: Path, command: str) -> list[str]:
-    return [str(python), "-c", _RUNNER, str(tools), command]
+from .own_tools import Installed
 
 
 def compile_lock(
-    tools: Path,
-    python: Path,
+    tools: Installed,
     build_dir: Path,
     source: str,
     lock: Path,
@@ -73,18 +37,15 @@ def compile_lock(
     the source are kept, so editing one line does not upgrade everything else.
     Index URLs are never written into the lock: they may carry credentials.
     """
-    argv = _argv(tools, python, "compile")
-    argv += ["--quiet", "--no-header", "--allow-unsafe", "--strip-extras"]
+    argv = tools.argv("compile", "--quiet", "--no-header", "--allow-unsafe", "--strip-extras")
     argv += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
     argv += ["--cache-dir", str(cache), "--output-file", str(lock), source]
-    with tempfile.NamedTemporaryFile(prefix="uwsgi-bp-compile-", suffix=".log") as log:
-        try:
-            commands.run(
-                argv, env=env, cwd=str(build_dir), echo=False, log_path=log.name, tail_lines=30
-            )
-        except commands.CommandFailed:
-            text = Path(log.name).read_text(encoding="utf-8", errors="replace")
-            raise errors.lock_failed(source, _without_traceback(text)[-25:]) from None
+    commands.run_logged(
+        argv,
+        lambda text: errors.lock_failed(source, _without_traceback(text)[-25:]),
+        env=env,
+        cwd=str(build_dir),
+    )
 
 
 _EXCEPTION_RE = re.compile(r"^[\w.]+(?:Error|Exception): ")
@@ -111,8 +72,7 @@ def _without_traceback(text: str) -> list[str]:
 
 
 def sync(
-    tools: Path,
-    python: Path,
+    tools: Installed,
     build_dir: Path,
     files: list[Path],
     env: dict[str, str],
@@ -123,25 +83,26 @@ def sync(
     `source_name` is the file the user wrote (for messages): the lock may be a
     temporary file of ours.
     """
-    argv = _argv(tools, python, "sync") + ["--python-executable", str(python)]
+    argv = tools.argv("sync", "--python-executable", str(tools.python))
     argv += ["--pip-args", f"--exists-action=w --src {build_dir / '.heroku' / 'src'}"]
     argv += [str(f) for f in files]
-    with tempfile.NamedTemporaryFile(prefix="uwsgi-bp-sync-", suffix=".log") as log:
-        try:
-            return commands.run(
-                argv,
-                env=env,
-                cwd=str(build_dir),
-                filter_line=_PipOutputFilter(),
-                log_path=log.name,
-                tail_lines=40,
-            )
-        except commands.CommandFailed:
-            text = Path(log.name).read_text(encoding="utf-8", errors="replace")
-            mismatched = hash_mismatches(text)
-            if mismatched:
-                raise errors.hash_mismatch(source_name, mismatched) from None
-            raise errors.pip_install_failed(source_name, _without_traceback(text)[-30:]) from None
+    return commands.run_logged(
+        argv,
+        lambda text: sync_failure(source_name, text),
+        env=env,
+        cwd=str(build_dir),
+        echo=True,
+        filter_line=_PipOutputFilter(),
+        tail_lines=40,
+    )
+
+
+def sync_failure(source_name: str, output: str) -> errors.BuildError:
+    """What a failed pip-sync's `output` means: a hash that did not match, or pip's own error."""
+    mismatched = hash_mismatches(output)
+    if mismatched:
+        return errors.hash_mismatch(source_name, mismatched)
+    return errors.pip_install_failed(source_name, _without_traceback(output)[-30:])
 
 
 def hash_mismatches(pip_output: str) -> list[str]:

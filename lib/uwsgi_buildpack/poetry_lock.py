@@ -12,15 +12,12 @@ one install engine for every lock. (`poetry sync --only main` would install
 them too, but with an installer of its own into an environment it manages,
 and it would remove uWSGI, which no lock names.)
 
-Poetry and the plugin (hash-pinned in vendor/poetry.txt) are installed with
-the app's pip into a directory of the build cache and run by the app's
-Python with that directory first on `sys.path`, as pip-tools is: never
-installed into the app, never into the build image's own Python. The app's
-Python, because it is the one Python the build is sure of (3.10 to 3.14, all
-of which Poetry supports) and it already has pip; the build image's python3
-may lack pip and venv altogether. Several of Poetry's dependencies are
-compiled (rapidfuzz, msgpack, cryptography), so the entry is keyed by the
-Python minor version too.
+Poetry and the plugin (hash-pinned in vendor/poetry.txt) are one of the
+buildpack's own tools (own_tools.POETRY): installed with the app's pip into a
+directory of the build cache and run by the app's Python (3.10 to 3.14, all
+of which Poetry supports) with that directory first on `sys.path`, as
+pip-tools is: never installed into the app, never into the build image's own
+Python.
 
 A lock older than its pyproject.toml is refused, as Poetry's own `poetry
 install` and `poetry check --lock` refuse it: `poetry export` compares the
@@ -30,45 +27,16 @@ anything. It does not read the package index.
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
-from . import commands, dependencies, errors
-from .cache import CacheEntry, Metadata
-
-# Runs Poetry's CLI (`python -m poetry ...`) from DIR. Poetry finds its export
-# plugin through the entry points of the distributions on sys.path, DIR's too.
-_RUNNER = (
-    "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'poetry'; "
-    "runpy.run_module('poetry', run_name='__main__', alter_sys=True)"
-)
-
+from . import commands, errors
+from .own_tools import Installed
 
 # What Poetry says of a lock older than pyproject.toml (Poetry 1.x and 2.x).
 _OUTDATED_MARK = "changed significantly since poetry.lock was last generated"
 
 # Index options `poetry export` writes for the project's sources.
 _INDEX_OPTIONS = ("--index-url", "--extra-index-url", "-i ", "--trusted-host", "--find-links")
-
-
-@dataclass(frozen=True)
-class PoetryKey(Metadata):
-    """The `poetry` cache entry's key."""
-
-    poetry_lock: str
-    python_minor: str
-
-
-def ensure(
-    cache_dir: Path, vendor_dir: Path, python: Path, minor: str, env: dict[str, str]
-) -> Path:
-    """The directory holding Poetry and its export plugin, installed on first use."""
-    lock = vendor_dir / "poetry.txt"
-    key = PoetryKey(hashlib.sha256(lock.read_bytes()).hexdigest()[:16], minor)
-    entry = CacheEntry(cache_dir, "poetry")
-    return dependencies.ensure_tool(entry, key, "Poetry", "poetry", python, lock, env)
 
 
 def poetry_env(env: dict[str, str], cache: Path) -> dict[str, str]:
@@ -84,7 +52,7 @@ def poetry_env(env: dict[str, str], cache: Path) -> dict[str, str]:
     }
 
 
-def export(tools: Path, python: Path, build_dir: Path, dest: Path, env: dict[str, str]) -> None:
+def export(poetry: Installed, build_dir: Path, dest: Path, env: dict[str, str]) -> None:
     """The lock's main group (no dev groups, not the project) with hashes, into `dest`.
 
     A lock older than pyproject.toml is refused here: `poetry export` makes
@@ -93,21 +61,20 @@ def export(tools: Path, python: Path, build_dir: Path, dest: Path, env: dict[str
     on a build machine) does both.
     """
     raw = dest.with_name(dest.name + ".poetry")
-    argv = [str(python), "-c", _RUNNER, str(tools), "export", "--only", "main"]
-    argv += ["--format", "requirements.txt", "--output", str(raw)]
-    with tempfile.NamedTemporaryFile(prefix="uwsgi-bp-poetryexport-", suffix=".log") as log:
-        try:
-            commands.run(argv, env=env, cwd=str(build_dir), echo=False, log_path=log.name)
-        except commands.CommandFailed:
-            text = Path(log.name).read_text(encoding="utf-8", errors="replace")
-            tail = [line for line in text.strip().splitlines() if line.strip()]
-            if _OUTDATED_MARK in text:
-                raise errors.poetry_lock_outdated(tail[-10:]) from None
-            raise errors.poetry_export_failed(tail[-15:]) from None
+    argv = poetry.argv("export", "--only", "main", "--format", "requirements.txt")
+    commands.run_logged(argv + ["--output", str(raw)], export_failure, env=env, cwd=str(build_dir))
     try:
         dest.write_text(without_index_options(raw.read_text(encoding="utf-8")), encoding="utf-8")
     finally:
         raw.unlink(missing_ok=True)
+
+
+def export_failure(output: str) -> errors.BuildError:
+    """What a failed `poetry export` said: a lock older than pyproject.toml, or another failure."""
+    tail = [line for line in output.strip().splitlines() if line.strip()]
+    if _OUTDATED_MARK in output:
+        return errors.poetry_lock_outdated(tail[-10:])
+    return errors.poetry_export_failed(tail[-15:])
 
 
 def without_index_options(text: str) -> str:

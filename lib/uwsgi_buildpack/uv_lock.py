@@ -10,8 +10,9 @@ buildpack's own packages: one install engine for every lock. (`uv sync
 --locked` would install them too, but into a virtualenv of its own making,
 and it would remove uWSGI, which no lock names.)
 
-uv (hash-pinned in vendor/uv.txt) is installed with the app's pip into a
-directory of the build cache, like pip-tools, and never into the app.
+uv (hash-pinned in vendor/uv.txt) is one of the buildpack's own tools
+(own_tools.UV): installed with the app's pip into a directory of the build
+cache, like pip-tools, and never into the app.
 
 A lock older than its pyproject.toml is refused as uv's own `uv sync
 --locked` refuses it: `uv lock --check` (uv resolves the project again and
@@ -20,28 +21,10 @@ compares; it reads the package index, as uv sync does).
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
-from . import commands, dependencies, errors
-from .cache import CacheEntry, Metadata
-
-
-@dataclass(frozen=True)
-class UvKey(Metadata):
-    """The `uv` cache entry's key."""
-
-    uv_lock: str
-
-
-def ensure(cache_dir: Path, vendor_dir: Path, python: Path, env: dict[str, str]) -> Path:
-    """The uv executable, installed into the build cache on first use."""
-    lock = vendor_dir / "uv.txt"
-    key = UvKey(hashlib.sha256(lock.read_bytes()).hexdigest()[:16])
-    entry = CacheEntry(cache_dir, "uv")
-    return dependencies.ensure_tool(entry, key, "uv", "bin/uv", python, lock, env) / "bin" / "uv"
+from . import commands, errors
+from .own_tools import Installed
 
 
 def uv_env(env: dict[str, str], python: Path, cache: Path) -> dict[str, str]:
@@ -55,30 +38,23 @@ def uv_env(env: dict[str, str], python: Path, cache: Path) -> dict[str, str]:
     }
 
 
-def check_current(uv: Path, build_dir: Path, env: dict[str, str]) -> None:
+def check_current(uv: Installed, build_dir: Path, env: dict[str, str]) -> None:
     """Refuse a uv.lock that no longer matches pyproject.toml (`uv lock --check`)."""
-    with tempfile.NamedTemporaryFile(prefix="uwsgi-bp-uvlock-", suffix=".log") as log:
-        try:
-            commands.run(
-                [str(uv), "lock", "--check"],
-                env=env,
-                cwd=str(build_dir),
-                echo=False,
-                log_path=log.name,
-                tail_lines=20,
-            )
-        except commands.CommandFailed:
-            text = Path(log.name).read_text(encoding="utf-8", errors="replace")
-            raise errors.uv_lock_outdated(text.strip().splitlines()[-10:]) from None
+    commands.run_logged(
+        uv.argv("lock", "--check"),
+        lambda text: errors.uv_lock_outdated(text.strip().splitlines()[-10:]),
+        env=env,
+        cwd=str(build_dir),
+    )
 
 
-def export(uv: Path, build_dir: Path, dest: Path, env: dict[str, str]) -> None:
+def export(uv: Installed, build_dir: Path, dest: Path, env: dict[str, str]) -> None:
     """The lock's default dependencies (no dev groups, not the project) with hashes."""
-    argv = [str(uv), "export", "--frozen", "--no-dev", "--no-emit-project"]
+    argv = uv.argv("export", "--frozen", "--no-dev", "--no-emit-project")
     argv += ["--format", "requirements-txt", "--no-header", "--output-file", str(dest)]
-    with tempfile.NamedTemporaryFile(prefix="uwsgi-bp-uvexport-", suffix=".log") as log:
-        try:
-            commands.run(argv, env=env, cwd=str(build_dir), echo=False, log_path=log.name)
-        except commands.CommandFailed:
-            text = Path(log.name).read_text(encoding="utf-8", errors="replace")
-            raise errors.uv_export_failed(text.strip().splitlines()[-15:]) from None
+    commands.run_logged(
+        argv,
+        lambda text: errors.uv_export_failed(text.strip().splitlines()[-15:]),
+        env=env,
+        cwd=str(build_dir),
+    )

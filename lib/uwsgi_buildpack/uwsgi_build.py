@@ -211,23 +211,22 @@ def _run_logged(
     cwd: Path | None = None,
 ) -> None:
     """Run one step of the build with its output in a log, shown (its tail) only on failure."""
-    with tempfile.NamedTemporaryFile(prefix="uwsgi-build-", suffix=".log", delete=False) as log:
-        log_path = log.name
-    try:
-        commands.run(
-            argv, env=build_env, echo=False, log_path=log_path, tail_lines=25,
-            cwd=str(cwd) if cwd else None,
-        )  # fmt: skip
-    except commands.CommandFailed as exc:
-        text = Path(log_path).read_text(encoding="utf-8", errors="replace")
-        if spec is not None:
-            if "No matching distribution found" in text or "Could not find a version" in text:
-                raise errors.uwsgi_version_not_found(spec.version, spec.origin) from None
-            if "THESE PACKAGES DO NOT MATCH THE HASHES" in text:
-                raise errors.uwsgi_hash_mismatch(spec.version) from None
-        raise errors.uwsgi_compile_failed(version, exc.tail) from None
-    finally:
-        os.unlink(log_path)
+    commands.run_logged(
+        argv,
+        lambda text: _build_failure(text, version, spec),
+        env=build_env,
+        cwd=str(cwd) if cwd else None,
+    )
+
+
+def _build_failure(output: str, version: str, spec: UwsgiSpec | None) -> errors.BuildError:
+    """What a failed step of the build said: no such uWSGI, a bad hash, or the compiler's error."""
+    if spec is not None:
+        if "No matching distribution found" in output or "Could not find a version" in output:
+            return errors.uwsgi_version_not_found(spec.version, spec.origin)
+        if "THESE PACKAGES DO NOT MATCH THE HASHES" in output:
+            return errors.uwsgi_hash_mismatch(spec.version)
+    return errors.uwsgi_compile_failed(version, output.splitlines()[-25:])
 
 
 def compile_wheel(

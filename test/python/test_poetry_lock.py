@@ -63,3 +63,15 @@ def test_a_hash_mismatch_names_the_lock_and_the_command_that_hashes_it_again(sou
     assert "  six==1.16.0" in error.body
     if source != "requirements.txt":
         assert "pip-compile" not in error.body
+
+
+def test_a_failed_export_is_an_outdated_lock_or_else_poetrys_own_words():
+    outdated = poetry_lock.export_failure(
+        "\npyproject.toml changed significantly since poetry.lock was last generated. "
+        "Run `poetry lock` to fix the lock file.\n"
+    )
+    assert outdated.title == errors.poetry_lock_outdated([]).title
+    assert "Run `poetry lock` to fix the lock file." in outdated.body
+    other = poetry_lock.export_failure('The command "export" does not exist.\n')
+    assert other.title == errors.poetry_export_failed([]).title
+    assert 'The command "export" does not exist.' in other.body

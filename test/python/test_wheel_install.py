@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from test_steps import MIRROR
 from test_uwsgi_build import compiled_tree
-from uwsgi_buildpack import dependencies, runtime, wheel_install
+from uwsgi_buildpack import own_tools, runtime, wheel_install
 from uwsgi_buildpack.uwsgi_build import _pack_wheel
 
 ARCHIVE = MIRROR / "python-3.12.1-ubuntu-24.04-amd64.tar.zst"
@@ -202,7 +202,7 @@ def test_gui_scripts_are_left_to_pip(tmp_path):
         wheel_install.install(wheel, prefix, MINOR, {})
 
 
-# --- the tools' locks: install_pinned_wheels -------------------------------------
+# --- the tools' locks: own_tools.install_pinned_wheels ---------------------------
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -225,7 +225,7 @@ def test_a_tools_lock_is_installed_as_pip_install_target_installs_it(runtime_dir
         check=True,
     )
     (tmp_path / "scratch").mkdir()
-    how = dependencies.install_pinned_wheels(lock, ours, python, MINOR, env, tmp_path / "scratch")
+    how = own_tools.install_pinned_wheels(lock, ours, python, MINOR, env, tmp_path / "scratch")
 
     assert how.startswith("installed 8 pinned wheels from "), how
     mine, theirs = files_under(ours), files_under(pips)
@@ -259,17 +259,17 @@ def test_a_tools_lock_is_installed_as_pip_install_target_installs_it(runtime_dir
 
 
 def test_a_lock_that_is_not_plain_pins_is_left_to_pip(tmp_path):
-    assert dependencies.pinned((ROOT / "vendor" / "poetry.txt").read_text()) is None  # markers
-    assert dependencies.pinned("click[extra]==8.0 --hash=sha256:" + "a" * 64) is None
-    assert dependencies.pinned("click==8.0\n") is None  # no hash
-    assert dependencies.pinned("click==8.0 --hash=sha256:" + "a" * 64 + " --pre") is None
-    pins = dependencies.pinned((ROOT / "vendor" / "pip-tools.txt").read_text())
+    assert own_tools.pinned((ROOT / "vendor" / "poetry.txt").read_text()) is None  # markers
+    assert own_tools.pinned("click[extra]==8.0 --hash=sha256:" + "a" * 64) is None
+    assert own_tools.pinned("click==8.0\n") is None  # no hash
+    assert own_tools.pinned("click==8.0 --hash=sha256:" + "a" * 64 + " --pre") is None
+    pins = own_tools.pinned((ROOT / "vendor" / "pip-tools.txt").read_text())
     assert pins is not None and ("pip-tools", "7.6.2") in [(n, v) for n, v, _ in pins]
     assert all(len(h) == 64 for _, _, hashes in pins for h in hashes)
     lock = tmp_path / "lock.txt"
     lock.write_text("click==8.0\n")
-    why = dependencies.install_pinned_wheels(lock, tmp_path / "t", tmp_path, MINOR, {}, tmp_path)
-    assert why == "the lock is not plain pins"
+    with pytest.raises(wheel_install.NotHandled, match="^the lock is not plain pins$"):
+        own_tools.install_pinned_wheels(lock, tmp_path / "t", tmp_path, MINOR, {}, tmp_path)
     assert not (tmp_path / "t").exists()
 
 

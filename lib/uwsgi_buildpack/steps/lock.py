@@ -19,6 +19,7 @@ from .. import (
     cache,
     errors,
     output,
+    own_tools,
     package_manager,
     pip_tools,
     pipfile_lock,
@@ -63,7 +64,7 @@ def make(
     ctx: BuildContext,
     python: Python,
     deps: package_manager.Dependencies,
-    tools_dir: Path,
+    tools_dir: own_tools.Installed,
     uwsgi: Uwsgi,
     scratch: Path,
 ) -> Lock | None:
@@ -134,7 +135,9 @@ def _from_uv_lock(
     ctx: BuildContext, python: Python, deps: package_manager.Dependencies, scratch: Path
 ) -> Lock:
     """uv.lock's default dependencies, exported by uv with hashes, once checked current."""
-    uv = uv_lock.ensure(ctx.cache_dir, ctx.vendor_dir, ctx.python, ctx.env)
+    uv = own_tools.ensure(
+        own_tools.UV, ctx.cache_dir, ctx.vendor_dir, ctx.python, python.minor, ctx.env
+    )
     env = uv_lock.uv_env(ctx.env, ctx.python, ctx.pip_cache / "uv")
     uv_lock.check_current(uv, ctx.build_dir, env)
     lock = scratch / "requirements.lock"
@@ -151,10 +154,12 @@ def _from_poetry_lock(
     ctx: BuildContext, python: Python, deps: package_manager.Dependencies, scratch: Path
 ) -> Lock:
     """poetry.lock's main group, exported by Poetry with hashes (a stale lock refused)."""
-    tools = poetry_lock.ensure(ctx.cache_dir, ctx.vendor_dir, ctx.python, python.minor, ctx.env)
+    poetry = own_tools.ensure(
+        own_tools.POETRY, ctx.cache_dir, ctx.vendor_dir, ctx.python, python.minor, ctx.env
+    )
     env = poetry_lock.poetry_env(ctx.env, ctx.pip_cache / "poetry")
     lock = scratch / "requirements.lock"
-    poetry_lock.export(tools, ctx.python, ctx.build_dir, lock, env)
+    poetry_lock.export(poetry, ctx.build_dir, lock, env)
     pins = frozenset(requirements.pinned_names(lock))
     output.detail(
         f"poetry.lock: {len(pins)} packages, installed in pip's hash-checking mode"
@@ -174,7 +179,11 @@ _EXPORTERS: dict[
 
 
 def _compile(
-    ctx: BuildContext, inputs: requirements.Inputs, tools_dir: Path, uwsgi: Uwsgi, lock: Path
+    ctx: BuildContext,
+    inputs: requirements.Inputs,
+    tools_dir: own_tools.Installed,
+    uwsgi: Uwsgi,
+    lock: Path,
 ) -> None:
     """pip-compile the app's requirements into `lock`."""
     source = inputs.main
@@ -192,7 +201,6 @@ def _compile(
     try:
         pip_tools.compile_lock(
             tools_dir,
-            ctx.python,
             ctx.build_dir,
             compile_source,
             lock,

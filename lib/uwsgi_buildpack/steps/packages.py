@@ -21,6 +21,7 @@ from .. import (
     dependencies,
     errors,
     output,
+    own_tools,
     pip_tools,
     relocate,
     requirements,
@@ -153,7 +154,9 @@ def _install(ctx: BuildContext, python: Python, app: App, uwsgi: Uwsgi) -> Packa
     output.detail(f"Installed packages: syncing ({why})")
     ctx.report.cache("packages", "synced", why)
     timer = output.Timer()
-    tools_dir = pip_tools.ensure(ctx.cache_dir, ctx.vendor_dir, ctx.python, python.minor, ctx.env)
+    tools_dir = own_tools.ensure(
+        own_tools.PIP_TOOLS, ctx.cache_dir, ctx.vendor_dir, ctx.python, python.minor, ctx.env
+    )
     with tempfile.TemporaryDirectory(prefix="uwsgi-bp-deps-") as tmp:
         lock = lock_step.make(ctx, python, deps, tools_dir, uwsgi, Path(tmp))
         _sync(ctx, python, inputs, tools, tools_dir, lock, uwsgi, Path(tmp))
@@ -173,7 +176,7 @@ def _sync(
     python: Python,
     inputs: requirements.Inputs,
     tools: dict[str, Path | None],
-    tools_dir: Path,
+    tools_dir: own_tools.Installed,
     lock: lock_step.Lock | None,
     uwsgi: Uwsgi,
     scratch: Path,
@@ -210,7 +213,7 @@ def _sync(
         # make pip-sync uninstall both (see runtime.forget_wheel_origin).
         for project in ("pip", "uwsgi"):
             runtime.forget_wheel_origin(ctx.prefix, project)
-        pip_tools.sync(tools_dir, ctx.python, ctx.build_dir, files, ctx.env, inputs.main)
+        pip_tools.sync(tools_dir, ctx.build_dir, files, ctx.env, inputs.main)
     finally:
         for leftover in cleanup:
             leftover.unlink(missing_ok=True)
