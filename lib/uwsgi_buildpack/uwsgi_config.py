@@ -22,16 +22,19 @@ from .static_files import StaticMapping
 
 PROCFILE_WEB = "uwsgi uwsgi.ini"
 
-# The default ini's WSGI wrapper (dyno_wsgi.py), copied into the slug here.
+# The default ini's WSGI wrapper (dyno/wsgi.py), copied into the slug here.
 WRAPPER_DIR = ".heroku/uwsgi-buildpack"
 WRAPPER_MODULE = "uwsgi_buildpack_wsgi"
 # Chunked request bodies above this are refused (CHUNKED_BODY_LIMIT_MB). The
 # .profile.d script (dyno/profile.sh) has the same default; a test checks.
 DEFAULT_BODY_LIMIT_MB = 100
 
-# The template of the default uwsgi.ini: a file of its own, read when a build
-# writes one (the helper's modules are found next to it, bytecode cache or not).
-_TEMPLATE = Path(__file__).parent / "dyno" / "uwsgi.ini.template"
+# What the default ini needs on the dyno: its template and the WSGI wrapper,
+# files of their own, read when a build writes them (found next to the
+# helper's modules, whether those come from the bytecode cache or not).
+_DYNO = Path(__file__).parent / "dyno"
+_TEMPLATE = _DYNO / "uwsgi.ini.template"
+_WRAPPER = _DYNO / "wsgi.py"
 # The template's placeholders (see its header): `@{name}` as a line of its own
 # stands for whole lines, anywhere else for text within a line.
 _PLACEHOLDER = re.compile(r"^@\{(?P<lines>\w+)\}\n|@\{(?P<text>\w+)\}", re.MULTILINE)
@@ -109,7 +112,7 @@ def write_default_ini(build_dir: Path, entry: EntryPoint, statics: list[StaticMa
     path = build_dir / "uwsgi.ini"
     wrapper_dir = build_dir / WRAPPER_DIR
     wrapper_dir.mkdir(parents=True, exist_ok=True)
-    wrapper = Path(__file__).with_name("dyno_wsgi.py").read_text(encoding="utf-8")
+    wrapper = _WRAPPER.read_text(encoding="utf-8")
     _write_private(wrapper_dir / f"{WRAPPER_MODULE}.py", wrapper)
     _write_private(path, render_default_ini(entry, statics))
     return path

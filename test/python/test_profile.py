@@ -9,7 +9,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from uwsgi_buildpack import dyno_wsgi, profile, uwsgi_config
+from uwsgi_buildpack import profile, uwsgi_config
+from uwsgi_buildpack.dyno import wsgi
 from uwsgi_buildpack.entrypoint import EntryPoint
 
 DYNO = Path(__file__).resolve().parents[2] / "lib" / "uwsgi_buildpack" / "dyno"
@@ -41,7 +42,7 @@ def test_the_profile_the_ini_and_the_wrapper_default_to_the_same_body_limit(tmp_
     script = 'echo "$BP_UWSGI_BODY_LIMIT"'
     assert _sourced(tmp_path, script, {}) == str(limit)
     assert _sourced(tmp_path, script, {"CHUNKED_BODY_LIMIT_MB": "5"}) == str(5 * 1024 * 1024)
-    assert limit == dyno_wsgi.DEFAULT_LIMIT
+    assert limit == wsgi.DEFAULT_LIMIT
     ini = uwsgi_config.render_default_ini(EntryPoint("wsgi:application", "test"), [])
     assert f"chunked-input-limit = {limit}\n" in ini
 
