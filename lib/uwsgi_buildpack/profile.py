@@ -13,136 +13,37 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 from pathlib import Path
 
-from .uwsgi_config import DEFAULT_BODY_LIMIT_MB
-
 PROFILE_NAME = "uwsgi-python.sh"
-
-# Sizing, computed at every dyno start from the dyno itself (config vars win):
-#
-# - memory: the cgroup limit (v2 memory.max, or v1 memory.limit_in_bytes);
-# - WEB_CONCURRENCY (uWSGI processes): one per BP_UWSGI_WORKER_MB of memory,
-#   at least 1 and at most two per CPU;
-# - UWSGI_THREADS (threads per process): BP_UWSGI_THREADS_DEFAULT. Threads
-#   share one copy of the app, so they add concurrency for I/O-bound requests
-#   at a fraction of a process's memory (test/tools/benchmark-workers);
-# - reload-on-rss: a worker whose resident memory passes its share of the
-#   dyno's memory is replaced after its current request, so a slow leak ends
-#   in a clean worker restart instead of R14 swapping.
-#
-# The result is printed once, by uWSGI at boot (`print` in uwsgi.ini).
-#
-# uWSGI itself reads every UWSGI_<OPTION> environment variable as an option,
-# which is how UWSGI_HARAKIRI, UWSGI_THREADS, UWSGI_STATIC_MAP or any other
-# option can be set as a config var. Variables of our own therefore start with
-# BP_UWSGI_, never UWSGI_. UWSGI_STATS is the exception we translate (at build
-# time) and unset: uWSGI would otherwise take "1" as the path of a unix socket.
-_PROFILE = """\
-# Written by the uWSGI buildpack. Sourced by bash when the dyno starts.
-export PATH="$HOME/.heroku/python/bin:$PATH"
-# Heroku's Python is built without an rpath: it finds libpython through this.
-export LD_LIBRARY_PATH="$HOME/.heroku/python/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export PYTHONUNBUFFERED="${PYTHONUNBUFFERED:-true}"
-export LANG="${LANG:-C.UTF-8}"
-
-bp_uwsgi_size() {
-  local limit="" source="" mem_mb="" cpus workers threads rss
-  # BP_UWSGI_CGROUP_ROOT only exists so tests can stand in for a dyno's cgroup.
-  local cgroup="${BP_UWSGI_CGROUP_ROOT:-/sys/fs/cgroup}"
-  if [ -r "$cgroup/memory.max" ]; then
-    limit=$(cat "$cgroup/memory.max" 2>/dev/null) source="cgroup v2"
-  elif [ -r "$cgroup/memory/memory.limit_in_bytes" ]; then
-    limit=$(cat "$cgroup/memory/memory.limit_in_bytes" 2>/dev/null) source="cgroup v1"
-  fi
-  case "$limit" in
-    ''|max|*[!0-9]*) ;;
-    *) mem_mb=$((limit / 1048576))
-       # cgroup v1 reports "no limit" as a huge number.
-       [ "$mem_mb" -ge 1048576 ] && mem_mb="" ;;
-  esac
-  cpus=$(nproc 2>/dev/null || echo 1)
-  if [ -n "$mem_mb" ]; then
-    workers=$((mem_mb / @WORKER_MB@))
-  else
-    workers=$((cpus * 2)) source="no memory limit found"
-  fi
-  [ "$workers" -gt $((cpus * 2)) ] && workers=$((cpus * 2))
-  [ "$workers" -lt 1 ] && workers=1
-  export WEB_CONCURRENCY="${WEB_CONCURRENCY:-$workers}"
-  threads="${UWSGI_THREADS:-@THREADS@}"
-  export BP_UWSGI_THREADS="$threads"
-  rss=""
-  if [ -n "$mem_mb" ] && [ "$WEB_CONCURRENCY" -gt 0 ] 2>/dev/null; then
-    # Three quarters of the memory, shared by the workers: the rest is for
-    # the master, offload threads and the page cache.
-    rss=$((mem_mb * 3 / 4 / WEB_CONCURRENCY))
-    export BP_UWSGI_RELOAD_ON_RSS="$rss"
-  fi
-  # The listen backlog: connections the kernel accepts on the dyno's behalf
-  # while every worker is busy. A dyno can see several hundred new connections
-  # at once (each router allows 50 in-flight requests per dyno, and routers do
-  # not coordinate); uWSGI's default of 100 leaves the rest to SYN retries
-  # (seconds each) or resets, and a router that cannot connect within 5 s
-  # quarantines the dyno. gunicorn, the official buildpack's server, asks for
-  # 2048. uWSGI refuses to start when listen exceeds net.core.somaxconn, whose
-  # value on a dyno is only known here, at boot.
-  local want="${UWSGI_LISTEN:-@LISTEN@}" somaxconn listen listen_note=""
-  case "$want" in ''|*[!0-9]*|0) want=@LISTEN@ ;; esac
-  somaxconn=$(cat /proc/sys/net/core/somaxconn 2>/dev/null)
-  listen="$want"
-  case "$somaxconn" in
-    ''|*[!0-9]*|0) ;;
-    *) if [ "$want" -gt "$somaxconn" ]; then
-         listen="$somaxconn" listen_note=", capped at net.core.somaxconn"
-       fi ;;
-  esac
-  export BP_UWSGI_LISTEN="$listen"
-  BP_UWSGI_SIZING="uwsgi-buildpack: ${mem_mb:-unknown} MB memory (${source:-unknown}), ${cpus} CPUs"
-  BP_UWSGI_SIZING="$BP_UWSGI_SIZING -> ${WEB_CONCURRENCY} processes x ${threads} threads"
-  BP_UWSGI_SIZING="$BP_UWSGI_SIZING${rss:+, a worker reloads above ${rss} MB RSS}"
-  export BP_UWSGI_SIZING="$BP_UWSGI_SIZING, listen backlog ${listen}${listen_note}"
-}
-bp_uwsgi_size
-unset -f bp_uwsgi_size
-
-# Chunked request bodies larger than this are answered 413 (default uwsgi.ini).
-case "${CHUNKED_BODY_LIMIT_MB:-}" in
-  ''|*[!0-9]*|0) export BP_UWSGI_BODY_LIMIT=$((@BODY_LIMIT_MB@ * 1048576)) ;;
-  *) export BP_UWSGI_BODY_LIMIT=$((CHUNKED_BODY_LIMIT_MB * 1048576)) ;;
-esac
-
-# UWSGI_STATS, decided at build time (stats.py): the stats server, on loopback
-# only (reach it with heroku ps:exec).
-@STATS@
-unset UWSGI_STATS
-"""
-
-# Measured, see test/tools/benchmark-workers and the README.
-WORKER_MB = 256
-THREADS = 4
-# gunicorn's default backlog; see the comment in the profile. UWSGI_LISTEN overrides.
-LISTEN_BACKLOG = 2048
+# The .profile.d script, copied into the slug as it is: shell code stays in a
+# file shellcheck reads, and nothing a build decides is written into it.
+_PROFILE = Path(__file__).parent / "dyno" / "profile.sh"
+# UWSGI_STATS as decided at build time (stats.py): the stats server's address,
+# one line of data that the profile reads at boot, never runs. Its path in the
+# slug is written out in profile.sh too.
+STATS_FILE = ".heroku/uwsgi-buildpack/stats-address"
 
 
 def write_profile_d(build_dir: Path, stats_address: str | None = None) -> Path:
-    """Write `.profile.d/uwsgi-python.sh` into the slug.
+    """Write `.profile.d/uwsgi-python.sh` into the slug, and the stats address it reads.
 
-    `stats_address` is where uWSGI's stats server listens (see stats.py), or None.
+    `stats_address` is where uWSGI's stats server listens (see stats.py), or
+    None for no stats server.
     """
     directory = build_dir / ".profile.d"
     directory.mkdir(exist_ok=True)
     path = directory / PROFILE_NAME
-    stats = (
-        f"export BP_UWSGI_STATS={shlex.quote(stats_address)}"
-        if stats_address
-        else "unset BP_UWSGI_STATS"
-    )
-    text = _PROFILE.replace("@WORKER_MB@", str(WORKER_MB)).replace("@THREADS@", str(THREADS))
-    text = text.replace("@STATS@", stats)
-    text = text.replace("@BODY_LIMIT_MB@", str(DEFAULT_BODY_LIMIT_MB))
-    text = text.replace("@LISTEN@", str(LISTEN_BACKLOG))
-    path.write_text(text, encoding="utf-8")
+    stats_file = build_dir / STATS_FILE
+    if stats_address:
+        stats_file.parent.mkdir(parents=True, exist_ok=True)
+        stats_file.write_text(f"{stats_address}\n", encoding="utf-8")
+        os.chmod(stats_file, 0o644)
+    else:
+        # The file alone starts the server: one from the app's own files must not.
+        stats_file.unlink(missing_ok=True)
+    shutil.copyfile(_PROFILE, path)
     os.chmod(path, 0o644)
     return path
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from uwsgi_buildpack import dyno_wsgi
+from uwsgi_buildpack.dyno import wsgi
 
 
 @pytest.mark.parametrize(
@@ -27,12 +27,12 @@ from uwsgi_buildpack import dyno_wsgi
     ],
 )
 def test_entry_point_forms(spec: str, expected: tuple) -> None:
-    assert dyno_wsgi.parse_spec(spec) == expected
+    assert wsgi.parse_spec(spec) == expected
 
 
 def test_a_non_literal_argument_is_refused() -> None:
     with pytest.raises(ValueError):
-        dyno_wsgi.parse_spec("pkg:create_app(os.environ)")
+        wsgi.parse_spec("pkg:create_app(os.environ)")
 
 
 def _echo_app(calls: list[dict]):
@@ -59,7 +59,7 @@ def _reader(chunks: list[bytes]):
 
 def test_chunked_body_reaches_the_app_whole() -> None:
     calls: list[dict] = []
-    app = dyno_wsgi.wrap(_echo_app(calls), _reader([b"hello ", b"world"]), limit=100)
+    app = wsgi.wrap(_echo_app(calls), _reader([b"hello ", b"world"]), limit=100)
     environ = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": io.BytesIO()}
     assert _call(app, environ) == ("200 OK", b"hello world")
     assert calls[0]["CONTENT_LENGTH"] == "11"
@@ -69,7 +69,7 @@ def test_chunked_body_reaches_the_app_whole() -> None:
 
 def test_over_the_limit_is_413_and_the_app_is_not_called() -> None:
     calls: list[dict] = []
-    app = dyno_wsgi.wrap(_echo_app(calls), _reader([b"x" * 60, b"x" * 60]), limit=100)
+    app = wsgi.wrap(_echo_app(calls), _reader([b"x" * 60, b"x" * 60]), limit=100)
     status, _ = _call(app, {"HTTP_TRANSFER_ENCODING": "chunked"})
     assert status.startswith("413")
     assert calls == []
@@ -80,7 +80,7 @@ def test_a_body_uwsgi_cannot_dechunk_is_400() -> None:
         raise OSError("unable to receive chunked part")
 
     calls: list[dict] = []
-    app = dyno_wsgi.wrap(_echo_app(calls), broken, limit=100)
+    app = wsgi.wrap(_echo_app(calls), broken, limit=100)
     status, _ = _call(app, {"HTTP_TRANSFER_ENCODING": "chunked"})
     assert status.startswith("400")
     assert calls == []
@@ -92,7 +92,7 @@ def test_requests_without_transfer_encoding_are_untouched() -> None:
     def never() -> bytes:
         raise AssertionError("chunked_read called")
 
-    app = dyno_wsgi.wrap(_echo_app(calls), never, limit=100)
+    app = wsgi.wrap(_echo_app(calls), never, limit=100)
     environ = {"CONTENT_LENGTH": "3", "wsgi.input": io.BytesIO(b"abc")}
     assert _call(app, environ) == ("200 OK", b"abc")
     assert "wsgi.input_terminated" not in calls[0]

@@ -55,3 +55,12 @@ def test_the_dyno_starts_the_server_the_build_decided_on(tmp_path, value):
 def test_no_stats_server_without_a_decision(tmp_path):
     # UWSGI_STATS itself never reaches uWSGI, which would read "1" as a socket path.
     assert _boot_env(tmp_path, None, "1") == "unset|unset"
+
+
+def test_a_stats_address_file_among_the_apps_files_starts_nothing(tmp_path):
+    # The file is the build's decision; one committed with the app (or left by
+    # an earlier build in the same directory) is removed when there is none.
+    (tmp_path / profile.STATS_FILE).parent.mkdir(parents=True)
+    (tmp_path / profile.STATS_FILE).write_text("127.0.0.1:1717\n")
+    assert _boot_env(tmp_path, None, "") == "unset|unset"
+    assert not (tmp_path / profile.STATS_FILE).exists()

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from uwsgi_buildpack import cache, errors, package_manager, report, runtime, uwsgi_build
+from uwsgi_buildpack import cache, errors, package_manager, profile, report, runtime, uwsgi_build
 from uwsgi_buildpack.context import BuildContext
 from uwsgi_buildpack.entrypoint import EntryPoint
 from uwsgi_buildpack.requirements import Inputs
@@ -488,8 +488,8 @@ def test_slug_saves_the_prefix_with_one_record_and_writes_the_stats_address(tmp_
     wheel = uwsgi_step.UwsgiWheel(tmp_path / "uwsgi.whl", "e" * 64)
     slug_step.finish(ctx, python, app_step.App(None, "localhost:1717", NO_DEPS), packages, wheel)
     assert not (ctx.prefix / "include").exists()
-    profile_d = (ctx.build_dir / ".profile.d" / "uwsgi-python.sh").read_text()
-    assert "export BP_UWSGI_STATS=localhost:1717\n" in profile_d
+    assert (ctx.build_dir / ".profile.d" / "uwsgi-python.sh").is_file()
+    assert (ctx.build_dir / profile.STATS_FILE).read_text() == "localhost:1717\n"
     stored = json.loads((ctx.cache_dir / cache.ROOT_NAME / "python" / "metadata.json").read_text())
     assert stored == {
         "format": cache.CACHE_FORMAT,
