@@ -168,7 +168,7 @@ def decide(
     """
     found = present_files(build_dir)
     if len(found) > 1:
-        raise errors.multiple_package_managers({m.name: files for m, files in found.items()})
+        raise errors.multiple_package_managers(list(found.items()))
     if PIPENV in found and PIPENV.lock not in found[PIPENV]:
         raise errors.pipfile_not_locked()
     manager = next(iter(found), None)
@@ -178,7 +178,7 @@ def decide(
     if manager is None:
         tables = tool_tables(pyproject)
         if tables:
-            raise errors.project_not_locked(tables[0].name, tables[0].lock or "")
+            raise errors.project_not_locked(tables[0])
     lock_data, checked = None, False
     if manager is PIPENV:
         # A lock older than its Pipfile: refused now, before any download.

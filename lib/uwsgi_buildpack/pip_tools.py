@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import commands, dependencies, errors
 from .own_tools import Installed
+from .package_manager import PackageManager
 
 
 def compile_lock(
@@ -77,18 +78,19 @@ def sync(
     files: list[Path],
     env: dict[str, str],
     source_name: str,
+    manager: PackageManager,
 ) -> list[str]:
     """pip-sync the app's Python to exactly `files`; returns pip's output tail.
 
     `source_name` is the file the user wrote (for messages): the lock may be a
-    temporary file of ours.
+    temporary file of ours; `manager` made it (and says how to hash it again).
     """
     argv = tools.argv("sync", "--python-executable", str(tools.python))
     argv += ["--pip-args", f"--exists-action=w --src {build_dir / '.heroku' / 'src'}"]
     argv += [str(f) for f in files]
     return commands.run_logged(
         argv,
-        lambda text: sync_failure(source_name, text),
+        lambda text: sync_failure(source_name, manager, text),
         env=env,
         cwd=str(build_dir),
         echo=True,
@@ -97,11 +99,11 @@ def sync(
     )
 
 
-def sync_failure(source_name: str, output: str) -> errors.BuildError:
+def sync_failure(source_name: str, manager: PackageManager, output: str) -> errors.BuildError:
     """What a failed pip-sync's `output` means: a hash that did not match, or pip's own error."""
     mismatched = hash_mismatches(output)
     if mismatched:
-        return errors.hash_mismatch(source_name, mismatched)
+        return errors.hash_mismatch(source_name, mismatched, manager)
     return errors.pip_install_failed(source_name, _without_traceback(output)[-30:])
 
 

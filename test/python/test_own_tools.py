@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 from test_wheel_install import ARCHIVE, MINOR, ROOT, fresh_prefix
-from uwsgi_buildpack import dependencies, errors, own_tools, pip_tools, runtime, wheel_install
+from uwsgi_buildpack import (
+    dependencies,
+    errors,
+    own_tools,
+    package_manager,
+    pip_tools,
+    runtime,
+    wheel_install,
+)
 from uwsgi_buildpack.cache import CacheEntry
 
 VENDOR = ROOT / "vendor"
@@ -116,7 +124,7 @@ def test_a_hash_mismatch_in_pip_sync_is_told_apart_from_other_failures(
     lock.write_text("six==1.16.0 --hash=sha256:" + "0" * 64 + "\n", encoding="utf-8")
 
     with pytest.raises(errors.BuildError) as caught:
-        pip_tools.sync(synced, tmp_path, [lock], env, "requirements.txt")
+        pip_tools.sync(synced, tmp_path, [lock], env, "requirements.txt", package_manager.PIP)
 
     assert caught.value.title.startswith("A package in requirements.txt does not match its")
     assert "  six==1.16.0" in caught.value.body

@@ -49,7 +49,7 @@ def test_files_of_two_managers_are_refused_naming_both(tmp_path, files, named):
     with pytest.raises(errors.BuildError) as raised:
         package_manager.decide(app(tmp_path, files))
     assert raised.value.code == "package-manager::multiple"
-    assert list(raised.value.facts["found"]) == named
+    assert [manager.name for manager, _ in raised.value.facts["found"]] == named
     for name in files:
         assert name in raised.value.body
 
@@ -76,7 +76,7 @@ def test_a_project_of_poetry_or_uv_without_its_lock_is_refused(tmp_path, header,
     with pytest.raises(errors.BuildError) as raised:
         package_manager.decide(app(tmp_path, {"pyproject.toml": pyproject}))
     assert raised.value.code == "package-manager::not-locked"
-    assert raised.value.facts["manager"] == manager
+    assert raised.value.facts["manager"].name == manager
     assert f"    {command}\n" in raised.value.body
 
 

@@ -1,6 +1,6 @@
 """Reading pip's output: what the user is shown when an install fails."""
 
-from uwsgi_buildpack import errors, pip_tools
+from uwsgi_buildpack import errors, package_manager, pip_tools
 
 HASH_FAILURE = """\
 Collecting six==1.16.0 (from -r /tmp/x (line 1))
@@ -67,11 +67,13 @@ def test_a_multi_line_exception_keeps_its_following_lines():
 
 
 def test_a_failed_sync_is_a_hash_mismatch_or_else_pips_own_words():
-    mismatch = pip_tools.sync_failure("uv.lock", HASH_FAILURE)
+    mismatch = pip_tools.sync_failure("uv.lock", package_manager.UV, HASH_FAILURE)
     assert mismatch.title.startswith("A package in uv.lock does not match its")
     assert "  six==1.16.0" in mismatch.body
     other = pip_tools.sync_failure(
-        "requirements.txt", "ERROR: No matching distribution found for nope==1\n"
+        "requirements.txt",
+        package_manager.PIP,
+        "ERROR: No matching distribution found for nope==1\n",
     )
     assert other.title == errors.pip_install_failed("requirements.txt", []).title
     assert "No matching distribution found for nope==1" in other.body

@@ -57,7 +57,8 @@ def test_poetry_gets_no_prompt_no_virtualenv_and_no_keyring(tmp_path):
     ],
 )
 def test_a_hash_mismatch_names_the_lock_and_the_command_that_hashes_it_again(source, command):
-    error = errors.hash_mismatch(source, ["six==1.16.0"])
+    manager = next(m for m in package_manager.MANAGERS if source in m.files)
+    error = errors.hash_mismatch(source, ["six==1.16.0"], manager)
     assert error.title.startswith(f"A package in {source} does not match its")
     assert f"\n    {command}\nand commit {source}." in error.body
     assert "  six==1.16.0" in error.body

@@ -7,6 +7,7 @@ package manager, and Pipenv's, uv's and Poetry's locks.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from .core import BuildError, Message, _coded, _quote
 
@@ -27,24 +28,32 @@ conflicting pins, then push again.""",
     )
 
 
-# How each lock's hashes are made again, by the tool that wrote them.
-_REHASH_COMMANDS = {
-    "Pipfile.lock": "pipenv lock",
-    "uv.lock": "uv lock --refresh",
-    "poetry.lock": "poetry lock",
-}
+class _Manager(Protocol):
+    """What a message needs of package_manager.PackageManager."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def lock(self) -> str | None: ...
+    @property
+    def lock_command(self) -> str: ...
+    @property
+    def rehash_command(self) -> str: ...
 
 
 @_coded("requirements::hash-mismatch")
-def hash_mismatch(requirements: str, packages: Sequence[str]) -> BuildError:
+def hash_mismatch(requirements: str, packages: Sequence[str], manager: _Manager) -> BuildError:
     """pip's hash-checking mode refused a download.
 
     `requirements` is the file the user wrote: requirements.txt, or a
-    package manager's lock (whose hashes only that manager should rewrite).
+    package manager's lock (whose hashes only that manager should rewrite,
+    with its `rehash_command`).
     """
     names = "\n".join(f"  {name}" for name in packages)
-    lock = requirements in _REHASH_COMMANDS
-    command = _REHASH_COMMANDS.get(requirements, "pip-compile --generate-hashes requirements.in")
+    lock = manager.lock is not None
+    command = manager.rehash_command
     pins = "records the sha256 of every file" if lock else "pins packages with --hash"
     return BuildError(
         f"A package in {requirements} does not match its {'hash' if lock else '--hash'}.",
@@ -115,22 +124,16 @@ The lock this build used is in the slug: heroku run cat requirements.txt""",
 
 # --- Package managers -------------------------------------------------------
 
-_MANAGER_NAMES = {"pip": "pip", "pipenv": "Pipenv", "poetry": "Poetry", "uv": "uv"}
-
-_LOCK_COMMANDS = {"pipenv": "pipenv lock", "poetry": "poetry lock", "uv": "uv lock"}
-
 
 @_coded("package-manager::multiple")
-def multiple_package_managers(found: dict[str, list[str]]) -> BuildError:
-    """Files of two package managers: the build cannot tell which one is current."""
-    listed = "\n".join(
-        f"  {', '.join(files)}  ({_MANAGER_NAMES[name]})" for name, files in found.items()
-    )
-    names = " and ".join(_MANAGER_NAMES[name] for name in found)
+def multiple_package_managers(found: Sequence[tuple[_Manager, Sequence[str]]]) -> BuildError:
+    """Files of two package managers (each with its files there): which one is current?"""
+    listed = "\n".join(f"  {', '.join(files)}  ({manager.label})" for manager, files in found)
+    names = " and ".join(manager.label for manager, _ in found)
     deletes = "\n".join(
-        f"  - if you use {_MANAGER_NAMES[keep]}, delete "
-        + ", ".join(f for name, files in found.items() if name != keep for f in files)
-        for keep in found
+        f"  - if you use {keep.label}, delete "
+        + ", ".join(f for manager, files in found if manager != keep for f in files)
+        for keep, _ in found
     )
     return BuildError(
         f"The app has the files of two package managers: {names}.",
@@ -161,17 +164,17 @@ tested. Make the lock on your machine and commit it:
 
 
 @_coded("package-manager::not-locked")
-def project_not_locked(manager: str, lock: str) -> BuildError:
+def project_not_locked(manager: _Manager) -> BuildError:
     """pyproject.toml configures Poetry or uv, but their lock is missing."""
-    name = _MANAGER_NAMES[manager]
+    name, lock = manager.label, manager.lock
     return BuildError(
         f"pyproject.toml uses {name}, but the app has no {lock}.",
         f"""\
-pyproject.toml has a [tool.{manager}] table: the app's packages are managed
+pyproject.toml has a [tool.{manager.name}] table: the app's packages are managed
 with {name}, which pins them in {lock}, and the app has no {lock}.
 Without it, the build would have to choose versions itself, and deploy
 something else than you tested. Make the lock on your machine and commit it:
-    {_LOCK_COMMANDS[manager]}
+    {manager.lock_command}
     git add {lock}""",
     )
 

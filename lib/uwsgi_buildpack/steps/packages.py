@@ -22,6 +22,7 @@ from .. import (
     errors,
     output,
     own_tools,
+    package_manager,
     pip_tools,
     relocate,
     requirements,
@@ -159,7 +160,7 @@ def _install(ctx: BuildContext, python: Python, app: App, uwsgi: Uwsgi) -> Packa
     )
     with tempfile.TemporaryDirectory(prefix="uwsgi-bp-deps-") as tmp:
         lock = lock_step.make(ctx, python, deps, tools_dir, uwsgi, Path(tmp))
-        _sync(ctx, python, inputs, tools, tools_dir, lock, uwsgi, Path(tmp))
+        _sync(ctx, python, deps, tools, tools_dir, lock, uwsgi, Path(tmp))
     if deps.installs_project:
         _install_project(ctx)
     if ctx.test_mode and (ctx.build_dir / requirements.TEST).is_file():
@@ -174,7 +175,7 @@ def _install(ctx: BuildContext, python: Python, app: App, uwsgi: Uwsgi) -> Packa
 def _sync(
     ctx: BuildContext,
     python: Python,
-    inputs: requirements.Inputs,
+    deps: package_manager.Dependencies,
     tools: dict[str, Path | None],
     tools_dir: own_tools.Installed,
     lock: lock_step.Lock | None,
@@ -182,6 +183,7 @@ def _sync(
     scratch: Path,
 ) -> None:
     """pip-sync the app's Python to its lock plus the buildpack's own packages."""
+    inputs = deps.inputs
     path = lock.path if lock else None
     compiling = uwsgi.compiling is not None
     cleanup: list[Path] = []
@@ -213,7 +215,8 @@ def _sync(
         # make pip-sync uninstall both (see runtime.forget_wheel_origin).
         for project in ("pip", "uwsgi"):
             runtime.forget_wheel_origin(ctx.prefix, project)
-        pip_tools.sync(tools_dir, ctx.build_dir, files, ctx.env, inputs.main)
+        manager = deps.manager or package_manager.PIP
+        pip_tools.sync(tools_dir, ctx.build_dir, files, ctx.env, inputs.main, manager)
     finally:
         for leftover in cleanup:
             leftover.unlink(missing_ok=True)
