@@ -11,7 +11,8 @@ import signal
 import sys
 from pathlib import Path
 
-from . import commands, errors, output, uwsgi_config
+from . import commands, errors, output
+from .app import default_config as uwsgi_config
 
 DETECT_FILES = (
     "requirements.txt",

@@ -12,7 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, dependencies, env_dir, report, runtime
+from . import cache, env_dir, report
+from .packages import pip as dependencies
+from .runtime import archives as runtime
 
 PREFIX_IN_APP = Path(".heroku") / "python"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from uwsgi_buildpack import bytecode, cache
 
 LIB = Path(__file__).resolve().parents[2] / "lib"
-MODULE = "uwsgi_buildpack.toml_subset"
+MODULE = "uwsgi_buildpack.packages.toml_subset"
 
 
 def _import_as_bin_compile(cache_dir: Path, probe: str) -> str:
@@ -31,7 +31,7 @@ def _cached(cache_dir: Path) -> Path:
 
 
 def _source() -> bytes:
-    return (LIB / "uwsgi_buildpack" / "toml_subset.py").read_bytes()
+    return (LIB / "uwsgi_buildpack" / "packages" / "toml_subset.py").read_bytes()
 
 
 def _plant(path: Path, source: bytes, python: str | bytes, filename: str = "planted") -> None:
@@ -67,9 +67,14 @@ def test_code_for_another_source_or_a_damaged_file_is_replaced_not_used(tmp_path
 
 def test_tracebacks_name_the_current_checkout(tmp_path):
     # Code cached by a build from another checkout of the buildpack.
-    _plant(_cached(tmp_path), _source(), _source(), "/elsewhere/uwsgi_buildpack/toml_subset.py")
+    _plant(
+        _cached(tmp_path),
+        _source(),
+        _source(),
+        "/elsewhere/uwsgi_buildpack/packages/toml_subset.py",
+    )
     filename = _import_as_bin_compile(tmp_path, "m.loads.__code__.co_filename")
-    assert filename == str(LIB / "uwsgi_buildpack" / "toml_subset.py")
+    assert filename == str(LIB / "uwsgi_buildpack" / "packages" / "toml_subset.py")
 
 
 def test_only_compile_uses_the_cache(tmp_path):

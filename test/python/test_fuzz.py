@@ -5,8 +5,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from uwsgi_buildpack import errors
-from uwsgi_buildpack.python_version import parse_python_version_file, parse_runtime_txt
-from uwsgi_buildpack.uwsgi_ini_check import check, parse
+from uwsgi_buildpack.app.ini_check import check, parse
+from uwsgi_buildpack.runtime.version import parse_python_version_file, parse_runtime_txt
 
 FUZZ = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

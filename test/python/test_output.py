@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from uwsgi_buildpack import commands, errors, output, uwsgi_ini_check
+from uwsgi_buildpack import commands, errors, output
+from uwsgi_buildpack.app import ini_check as uwsgi_ini_check
 
 # --- output: messages printed from the message itself -------------------------
 
@@ -124,7 +125,7 @@ def test_no_command_starts_once_the_build_is_stopping():
 def test_a_stop_waits_for_the_background_compile_to_clean_up(tmp_path):
     """The background thread may be unpacking files between two commands: the
     stop lets it finish and remove them before the build's TMPDIR goes."""
-    from uwsgi_buildpack import uwsgi_build
+    from uwsgi_buildpack.uwsgi import compile as uwsgi_build
 
     started = threading.Event()
 

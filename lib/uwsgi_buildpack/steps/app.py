@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import entrypoint, errors, package_manager, stats
+from .. import errors
+from ..app import entrypoint, stats
 from ..context import PREFIX_IN_APP, BuildContext
+from ..packages import manager as package_manager
 from .hooks import Hook
 
 

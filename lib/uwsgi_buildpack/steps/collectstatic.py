@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import commands, dependencies, errors, output
+from .. import commands, errors, output
 from ..context import BuildContext
+from ..packages import pip as dependencies
 from .python import Python
 
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import errors, output, report, static_files, uwsgi_config, uwsgi_ini_check
+from .. import errors, output, report
+from ..app import default_config as uwsgi_config
+from ..app import ini_check as uwsgi_ini_check
+from ..app import static_files
 from ..context import BuildContext
 from .app import App
 

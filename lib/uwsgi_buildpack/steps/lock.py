@@ -15,19 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import (
-    cache,
-    errors,
-    output,
-    own_tools,
-    package_manager,
-    pip_tools,
-    pipfile_lock,
-    poetry_lock,
-    requirements,
-    uv_lock,
-)
+from .. import cache, errors, output
 from ..context import BuildContext
+from ..packages import manager as package_manager
+from ..packages import own_tools, pip_tools, requirements
+from ..packages import pipenv as pipfile_lock
+from ..packages import poetry as poetry_lock
+from ..packages import uv as uv_lock
 from .python import Python
 from .uwsgi import Uwsgi
 

@@ -15,21 +15,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import (
-    VERSION,
-    cache,
-    dependencies,
-    errors,
-    output,
-    own_tools,
-    package_manager,
-    pip_tools,
-    relocate,
-    requirements,
-    runtime,
-    uwsgi_build,
-)
+from .. import VERSION, cache, errors, output
 from ..context import BuildContext
+from ..packages import manager as package_manager
+from ..packages import own_tools, pip_tools, requirements
+from ..packages import pip as dependencies
+from ..runtime import archives as runtime
+from ..runtime import relocate
+from ..uwsgi import compile as uwsgi_build
 from . import lock as lock_step
 from .app import App
 from .python import PackagesMeta, Python, Restored

@@ -30,8 +30,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import cache, errors, output, python_version, runtime, wheel_install
+from .. import cache, errors, output
 from ..context import BuildContext
+from ..runtime import archives as runtime
+from ..runtime import version as python_version
+from ..wheels import install as wheel_install
 
 # A cheap summary of what pip may change: (path, size, mtime) of each entry of
 # bin/ and of site-packages' top level.

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import shutil
 
-from .. import cache, output, profile, relocate
+from .. import cache, output
+from ..app import profile
 from ..context import BuildContext
+from ..runtime import relocate
 from . import packages as packages_step
 from .app import App
 from .packages import Packages

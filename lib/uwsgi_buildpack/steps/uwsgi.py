@@ -13,8 +13,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import cache, dependencies, output, uwsgi_build
+from .. import cache, output
 from ..context import BuildContext
+from ..packages import pip as dependencies
+from ..uwsgi import compile as uwsgi_build
 from .python import Python
 
 

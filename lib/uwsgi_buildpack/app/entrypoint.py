@@ -1,0 +1,456 @@
+"""Finding the app's WSGI callable without running any of its code.
+
+The build must not import the app: importing runs arbitrary code that expects
+config vars, databases and services the build does not have. Instead we read
+the source with `ast` and look for a module-level name bound to the callable.
+
+The places looked at, in order (the first that names an app wins, and the
+build log says which and why):
+
+1. the UWSGI_MODULE config var;
+2. FLASK_APP, as `flask run` reads it: the config var, then `.env`, then
+   `.flaskenv` (Flask loads .env over .flaskenv, and the environment over
+   both). Its forms are Flask's: a module or a file, `module:name`,
+   `module:factory()` with or without literal arguments; a module alone means
+   its `app` or `application`, else its `create_app` or `make_app` factory;
+3. wsgi.py, app.py, main.py defining `application` or `app`;
+4. a Django project: the DJANGO_SETTINGS_MODULE manage.py sets, and the
+   WSGI_APPLICATION of that settings module (or, failing that, a package
+   with both settings and wsgi.py, the layout `startproject` writes);
+5. a top-level module or package that binds `app` or `application` to a
+   known framework's WSGI app (Flask, Falcon, Bottle, Pyramid, Django's
+   get_wsgi_application, or a call to create_app/make_app), else one that
+   defines a `create_app` or `make_app` factory callable without arguments.
+
+Factories are served as `module:create_app()`: the slug's WSGI wrapper calls
+them once per worker at boot, as uWSGI's own `module = pkg:create_app()` does.
+
+An app with Python files of its own and none of the above fails the build: a
+demo page in production would hide the mistake until someone visits the app.
+An app with no Python files at all (uWSGI's guide's example, which is
+nothing but requirements) still gets werkzeug's test page.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import errors
+
+FALLBACK_MODULE = "werkzeug.testapp:test_app"
+
+# Root modules tried in order, with the callable names looked for in each.
+ROOT_CANDIDATES = (
+    ("wsgi.py", ("application", "app")),
+    ("app.py", ("app", "application")),
+    ("main.py", ("app", "application")),
+)
+
+# Names a WSGI app object is bound to, in the order Flask's discovery uses.
+APP_NAMES = ("app", "application")
+FACTORY_NAMES = ("create_app", "make_app")
+
+# What a module-level `app = X(...)` must call to count as a WSGI app in step
+# 5: the last part of the called name (`falcon.App` -> `App`). Deliberately
+# narrow, since any module may bind `app` to something else entirely.
+APP_CONSTRUCTORS = frozenset(
+    {
+        "Flask",  # Flask
+        "App",  # falcon.App
+        "API",  # falcon.API (Falcon 2)
+        "Bottle",  # bottle.Bottle
+        "default_app",  # bottle.default_app()
+        "make_wsgi_app",  # Pyramid: config.make_wsgi_app()
+        "get_wsgi_application",  # Django
+        *FACTORY_NAMES,
+    }
+)
+
+# Files and directories that are not the app's own importable top level.
+_NOT_APP_MODULES = frozenset({"setup.py", "manage.py", "conftest.py", "noxfile.py", "fabfile.py"})
+_NOT_APP_DIRS = frozenset(
+    {"node_modules", "venv", "env", "site-packages", "tests", "test", "docs", "migrations"}
+)
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """A `module:callable` for the slug's WSGI wrapper, and why it was chosen.
+
+    `env` holds variables the app needs at boot that the build found in its
+    source (Django's DJANGO_SETTINGS_MODULE from manage.py); a config var of
+    the same name wins.
+    """
+
+    module: str
+    reason: str
+    is_fallback: bool = False
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _parse(path: Path) -> ast.Module | None:
+    try:
+        return ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError, OSError):
+        return None
+
+
+def _bound_names(path: Path) -> set[str]:
+    """Names bound at module level: assignments, defs, classes and imports."""
+    tree = _parse(path)
+    if tree is None:
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                names.add((alias.asname or alias.name).split(".")[0])
+    return names
+
+
+def _called_name(node: ast.expr) -> str | None:
+    """`Flask` for `Flask(__name__)`, `App` for `falcon.App()`, else None."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _app_objects(tree: ast.Module) -> dict[str, str]:
+    """Module-level `app`/`application` bound to a known WSGI app: name -> what is called."""
+    found: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        called = _called_name(value)
+        if called not in APP_CONSTRUCTORS:
+            continue
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in APP_NAMES:
+                found[target.id] = called
+    return found
+
+
+def _factories(tree: ast.Module) -> list[str]:
+    """Module-level create_app/make_app functions that can be called with no arguments."""
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in FACTORY_NAMES:
+            args = node.args
+            required = len(args.posonlyargs) + len(args.args) - len(args.defaults)
+            required += sum(1 for d in args.kw_defaults if d is None)
+            if required == 0:
+                found.append(node.name)
+    return found
+
+
+# --- FLASK_APP ----------------------------------------------------------------
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a .env/.flaskenv file, as python-dotenv reads the common cases."""
+    values: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return values
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip()
+        if key.startswith("export "):
+            key = key[len("export ") :].strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key] = value
+    return values
+
+
+def _flask_app_setting(build_dir: Path, config: Mapping[str, str]) -> tuple[str, str] | None:
+    """(value, where) of FLASK_APP, in Flask's order of precedence."""
+    value = config.get("FLASK_APP", "").strip()
+    if value:
+        return value, "the FLASK_APP config var"
+    for name in (".env", ".flaskenv"):
+        value = read_dotenv(build_dir / name).get("FLASK_APP", "").strip()
+        if value:
+            return value, name
+    return None
+
+
+def _module_file(build_dir: Path, module: str) -> Path | None:
+    """The source file of a dotted module name under the app's directory."""
+    base = build_dir.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _module_name_of_file(build_dir: Path, path_text: str) -> str:
+    """Flask's prepare_import: a file path -> dotted module name (packages walked up)."""
+    path = (build_dir / path_text).resolve()
+    if path.suffix == ".py":
+        path = path.with_suffix("")
+    if path.name == "__init__":
+        path = path.parent
+    parts = [path.name]
+    parent = path.parent
+    while (parent / "__init__.py").is_file() and parent != build_dir.resolve():
+        parts.insert(0, parent.name)
+        parent = parent.parent
+    return ".".join(parts)
+
+
+def _from_flask_app(build_dir: Path, value: str, where: str) -> EntryPoint:
+    module, sep, attr = value.partition(":")
+    module = module.strip()
+    if module.endswith(".py") or "/" in module:
+        module = _module_name_of_file(build_dir, module)
+    shown = f"FLASK_APP={value} in {where}" if where.startswith(".") else f"{where}: {value}"
+    if sep and attr.strip():
+        return EntryPoint(f"{module}:{attr.strip()}", shown)
+    path = _module_file(build_dir, module)
+    tree = _parse(path) if path else None
+    if tree is None:
+        raise errors.flask_app_not_found(value, where, module)
+    names = _bound_names(path) if path else set()
+    for name in APP_NAMES:
+        if name in names:
+            return EntryPoint(f"{module}:{name}", f"{shown}, which defines `{name}`")
+    for name in _factories(tree):
+        return EntryPoint(f"{module}:{name}()", f"{shown}, which defines the factory `{name}`")
+    raise errors.flask_app_not_found(value, where, module)
+
+
+# --- Django -------------------------------------------------------------------
+
+
+def _string_setdefault(tree: ast.Module, key: str) -> str | None:
+    """The value of `os.environ.setdefault(KEY, "...")` anywhere in the module."""
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "setdefault"
+            and len(node.args) == 2
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value == key
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+        ):
+            return node.args[1].value
+    return None
+
+
+def _string_assignment(tree: ast.Module, name: str) -> str | None:
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            return node.value.value
+    return None
+
+
+def _django_from_manage_py(build_dir: Path, notes: list[str]) -> EntryPoint | None:
+    tree = _parse(build_dir / "manage.py")
+    if tree is None:
+        return None
+    settings = _string_setdefault(tree, "DJANGO_SETTINGS_MODULE")
+    if not settings:
+        notes.append("manage.py sets no DJANGO_SETTINGS_MODULE")
+        return None
+    settings_file = _module_file(build_dir, settings)
+    settings_tree = _parse(settings_file) if settings_file else None
+    if settings_tree is None:
+        notes.append(f"manage.py names the settings {settings}, not found in the app")
+        return None
+    wsgi_app = _string_assignment(settings_tree, "WSGI_APPLICATION")
+    if not wsgi_app or "." not in wsgi_app:
+        notes.append(f"{settings_file.relative_to(build_dir)} sets no WSGI_APPLICATION")
+        return None
+    module, _, name = wsgi_app.rpartition(".")
+    if _module_file(build_dir, module) is None:
+        notes.append(f"WSGI_APPLICATION names {module}, not found in the app")
+        return None
+    return EntryPoint(
+        f"{module}:{name}",
+        f"Django project: manage.py sets DJANGO_SETTINGS_MODULE={settings}, whose"
+        f" WSGI_APPLICATION is {wsgi_app}",
+        env={"DJANGO_SETTINGS_MODULE": settings},
+    )
+
+
+def django_settings_files(build_dir: Path) -> list[Path]:
+    """The Django settings modules of the app: manage.py's first, then `<project>/settings.py`."""
+    found: list[Path] = []
+    tree = _parse(build_dir / "manage.py")
+    settings = _string_setdefault(tree, "DJANGO_SETTINGS_MODULE") if tree else None
+    path = _module_file(build_dir, settings) if settings else None
+    if path:
+        found.append(path)
+    for project in django_projects(build_dir):
+        path = build_dir / project / "settings.py"
+        if path.is_file() and path not in found:
+            found.append(path)
+    return found
+
+
+def django_projects(build_dir: Path) -> list[str]:
+    """Top-level packages that look like a Django project (settings + wsgi.py)."""
+    if not (build_dir / "manage.py").is_file():
+        return []
+    found = []
+    for child in sorted(build_dir.iterdir()):
+        if child.name.startswith(".") or not child.is_dir():
+            continue
+        wsgi = child / "wsgi.py"
+        has_settings = (child / "settings.py").is_file() or (child / "settings").is_dir()
+        if wsgi.is_file() and has_settings and "application" in _bound_names(wsgi):
+            found.append(child.name)
+    return found
+
+
+# --- Any top-level module -------------------------------------------------------
+
+
+def _top_level_modules(build_dir: Path) -> Iterator[tuple[str, Path]]:
+    """(module name, source file) of the app's importable top level, sorted."""
+    for child in sorted(build_dir.iterdir()):
+        name = child.name
+        if name.startswith((".", "_")) or name in _NOT_APP_MODULES or name in _NOT_APP_DIRS:
+            continue
+        if child.is_file() and name.endswith(".py") and not name.startswith("test_"):
+            module = name[: -len(".py")]
+            if module.isidentifier():
+                yield module, child
+        elif child.is_dir() and name.isidentifier() and (child / "__init__.py").is_file():
+            yield name, child / "__init__.py"
+            for sub in ("wsgi.py", "app.py", "main.py"):
+                if (child / sub).is_file():
+                    yield f"{name}.{sub[: -len('.py')]}", child / sub
+
+
+def _scan(build_dir: Path) -> tuple[EntryPoint | None, list[str]]:
+    """Step 5: an app object anywhere at the top level, else a factory."""
+    objects: list[EntryPoint] = []
+    factories: list[EntryPoint] = []
+    for module, path in _top_level_modules(build_dir):
+        tree = _parse(path)
+        if tree is None:
+            continue
+        shown = path.relative_to(build_dir)
+        for name, called in _app_objects(tree).items():
+            reason = f"{shown} defines `{name} = {called}(...)`"
+            objects.append(EntryPoint(f"{module}:{name}", reason))
+        for name in _factories(tree):
+            reason = f"{shown} defines the factory `{name}`"
+            factories.append(EntryPoint(f"{module}:{name}()", reason))
+    found = objects or factories
+    if not found:
+        return None, []
+    others = [entry.module for entry in found[1:]]
+    return found[0], others
+
+
+# --- All together ---------------------------------------------------------------
+
+
+def has_own_python(build_dir: Path) -> bool:
+    """Whether the app has any .py file of its own (hidden and vendored directories aside)."""
+    for _root, dirs, files in os.walk(build_dir):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _NOT_APP_DIRS]
+        if any(name.endswith(".py") for name in files):
+            return True
+    return False
+
+
+def uses_default_ini(build_dir: Path) -> bool:
+    """Whether the web process runs the default uwsgi.ini (no Procfile, or one that says so)."""
+    procfile = build_dir / "Procfile"
+    try:
+        text = procfile.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    for line in text.splitlines():
+        if line.strip().startswith("web:"):
+            return "uwsgi.ini" in line
+    return False
+
+
+def find(
+    build_dir: Path, configured_module: str | None, config: Mapping[str, str] | None = None
+) -> EntryPoint:
+    """The entry point for the default uwsgi.ini (see the module docstring for the order).
+
+    Raises BuildError when the app has Python files of its own, its web
+    process runs the default uwsgi.ini, and none of them names an app.
+    """
+    if configured_module:
+        return EntryPoint(configured_module, "from the UWSGI_MODULE config var")
+    flask_app = _flask_app_setting(build_dir, config or {})
+    if flask_app:
+        return _from_flask_app(build_dir, *flask_app)
+    for filename, callables in ROOT_CANDIDATES:
+        path = build_dir / filename
+        if not path.is_file():
+            continue
+        names = _bound_names(path)
+        for name in callables:
+            if name in names:
+                module = filename[: -len(".py")]
+                return EntryPoint(f"{module}:{name}", f"{filename} defines `{name}`")
+    notes: list[str] = []
+    if (build_dir / "manage.py").is_file():
+        entry = _django_from_manage_py(build_dir, notes)
+        if entry:
+            return entry
+        projects = django_projects(build_dir)
+        if len(projects) == 1:
+            project = projects[0]
+            return EntryPoint(
+                f"{project}.wsgi:application",
+                f"Django project `{project}` (manage.py and {project}/wsgi.py)",
+            )
+    else:
+        notes.append("no manage.py")
+    entry, others = _scan(build_dir)
+    if entry:
+        if others:
+            return EntryPoint(
+                entry.module, f"{entry.reason}; also found: {', '.join(others)}", env=entry.env
+            )
+        return entry
+    if has_own_python(build_dir) and uses_default_ini(build_dir):
+        scanned = [str(path.relative_to(build_dir)) for _, path in _top_level_modules(build_dir)]
+        raise errors.no_entry_point(notes, scanned)
+    return EntryPoint(FALLBACK_MODULE, "no WSGI entry point found in the app", is_fallback=True)

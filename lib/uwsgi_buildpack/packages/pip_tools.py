@@ -1,0 +1,142 @@
+"""pip-tools, run beside the app's Python without ever being installed into it.
+
+pip-compile turns loose requirements into a lock, and pip-sync makes an
+environment match a lock exactly: it uninstalls what the lock does not name
+and installs or re-pins what it does, leaving satisfied packages alone. That
+is what a cached build needs: without it, a package removed from
+requirements.txt lingers in the slug forever, because `pip install -r` only
+ever adds.
+
+pip-tools (hash-pinned in vendor/pip-tools.txt, without pip) is one of the
+buildpack's own tools (own_tools.PIP_TOOLS): installed into a directory of
+the build cache and run by the app's Python with that directory first on
+`sys.path`, never installed into the app. pip is the app's own, so pip-tools
+uses the same pip version (and configuration) that installs the packages.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .. import commands, errors
+from . import pip as dependencies
+from .manager import PackageManager
+from .own_tools import Installed
+
+
+def compile_lock(
+    tools: Installed,
+    build_dir: Path,
+    source: str,
+    lock: Path,
+    env: dict[str, str],
+    cache: Path,
+) -> None:
+    """pip-compile `source` (relative to the build dir) into `lock`.
+
+    An existing `lock` is pip-compile's starting point: pins that still satisfy
+    the source are kept, so editing one line does not upgrade everything else.
+    Index URLs are never written into the lock: they may carry credentials.
+    """
+    argv = tools.argv("compile", "--quiet", "--no-header", "--allow-unsafe", "--strip-extras")
+    argv += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
+    argv += ["--cache-dir", str(cache), "--output-file", str(lock), source]
+    commands.run_logged(
+        argv,
+        lambda text: errors.lock_failed(source, _without_traceback(text)[-25:]),
+        env=env,
+        cwd=str(build_dir),
+    )
+
+
+_EXCEPTION_RE = re.compile(r"^[\w.]+(?:Error|Exception): ")
+
+
+def _without_traceback(text: str) -> list[str]:
+    """pip-tools' output up to the Python traceback it prints when pip fails.
+
+    What pip said (the error) comes first; the traceback after it is noise to the
+    user, and we promise never to show one. A traceback that comes first (an
+    error inside pip-tools itself) is reduced to its last line, the exception.
+    """
+    head, marker, tail = text.partition("Traceback (most recent call last):")
+    lines = head.splitlines()
+    if marker and not any(line.strip() for line in lines):
+        # "pip._internal.exceptions.InstallationError: Invalid requirement: ..."
+        # and the lines after it (newer pips point at the bad character).
+        rest = [line for line in tail.splitlines() if line.strip()]
+        starts = [i for i, line in enumerate(rest) if _EXCEPTION_RE.match(line)]
+        lines = rest[starts[-1] :] if starts else rest[-1:]
+        if lines:
+            lines[0] = _EXCEPTION_RE.sub("", lines[0])
+    return lines
+
+
+def sync(
+    tools: Installed,
+    build_dir: Path,
+    files: list[Path],
+    env: dict[str, str],
+    source_name: str,
+    manager: PackageManager,
+) -> list[str]:
+    """pip-sync the app's Python to exactly `files`; returns pip's output tail.
+
+    `source_name` is the file the user wrote (for messages): the lock may be a
+    temporary file of ours; `manager` made it (and says how to hash it again).
+    """
+    argv = tools.argv("sync", "--python-executable", str(tools.python))
+    argv += ["--pip-args", f"--exists-action=w --src {build_dir / '.heroku' / 'src'}"]
+    argv += [str(f) for f in files]
+    return commands.run_logged(
+        argv,
+        lambda text: sync_failure(source_name, manager, text),
+        env=env,
+        cwd=str(build_dir),
+        echo=True,
+        filter_line=_PipOutputFilter(),
+        tail_lines=40,
+    )
+
+
+def sync_failure(source_name: str, manager: PackageManager, output: str) -> errors.BuildError:
+    """What a failed pip-sync's `output` means: a hash that did not match, or pip's own error."""
+    mismatched = hash_mismatches(output)
+    if mismatched:
+        return errors.hash_mismatch(source_name, mismatched, manager)
+    return errors.pip_install_failed(source_name, _without_traceback(output)[-30:])
+
+
+def hash_mismatches(pip_output: str) -> list[str]:
+    """`name==version` of every package pip refused because its hash did not match."""
+    found = []
+    in_block = False
+    for line in pip_output.splitlines():
+        if "DO NOT MATCH THE HASHES" in line:
+            in_block = True
+            continue
+        if in_block:
+            stripped = line.strip()
+            if " from " in stripped and ("==" in stripped or "(" in stripped):
+                found.append(stripped.split(" from ", 1)[0])
+    return found
+
+
+class _PipOutputFilter:
+    """Show pip's progress; hide per-file chatter and pip-sync's own traceback.
+
+    When pip fails, pip-sync re-raises its exit status as a Python traceback.
+    pip's own error message, shown just before it, is what the user needs; the
+    traceback is noise (and we promise never to show one).
+    """
+
+    def __init__(self) -> None:
+        self.in_traceback = False
+
+    def __call__(self, line: str) -> bool:
+        if line.startswith("Traceback (most recent call last):"):
+            self.in_traceback = True
+        if self.in_traceback:
+            return False
+        return dependencies.shows_pip_line(line)

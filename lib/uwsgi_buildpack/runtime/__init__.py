@@ -1,0 +1,3 @@
+"""The app's Python runtime: which version, its archives, and a prefix that works wherever the slug
+is unpacked.
+"""

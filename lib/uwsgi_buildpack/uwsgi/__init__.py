@@ -1,0 +1,1 @@
+"""uWSGI itself: which version, and its compile into the build cache."""

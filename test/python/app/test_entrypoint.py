@@ -1,0 +1,200 @@
+"""Specification of how the default uwsgi.ini finds the app's WSGI callable."""
+
+from pathlib import Path
+
+import pytest
+from uwsgi_buildpack.app.entrypoint import find
+from uwsgi_buildpack.errors import BuildError
+
+
+def make(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+def test_config_var_wins(tmp_path):
+    app = make(tmp_path, {"wsgi.py": "application = None\n"})
+    entry = find(app, "other.module:app")
+    assert entry.module == "other.module:app"
+    assert "UWSGI_MODULE" in entry.reason
+
+
+def test_wsgi_py_application(tmp_path):
+    app = make(tmp_path, {"wsgi.py": "def application(environ, start_response):\n    pass\n"})
+    assert find(app, None).module == "wsgi:application"
+
+
+def test_app_py_flask_style(tmp_path):
+    app = make(tmp_path, {"app.py": "from flask import Flask\napp = Flask(__name__)\n"})
+    assert find(app, None).module == "app:app"
+
+
+def test_imported_callable_counts(tmp_path):
+    app = make(tmp_path, {"wsgi.py": "from mysite.server import application\n"})
+    assert find(app, None).module == "wsgi:application"
+
+
+def test_name_only_inside_a_function_does_not_count(tmp_path):
+    app = make(tmp_path, {"wsgi.py": "def make():\n    application = 1\n    return application\n"})
+    with pytest.raises(BuildError):
+        find(app, None)
+
+
+def test_django_project(tmp_path):
+    app = make(
+        tmp_path,
+        {
+            "manage.py": "",
+            "mysite/__init__.py": "",
+            "mysite/settings.py": "",
+            "mysite/wsgi.py": "from django.core.wsgi import get_wsgi_application\n"
+            "application = get_wsgi_application()\n",
+        },
+    )
+    entry = find(app, None)
+    assert entry.module == "mysite.wsgi:application"
+    assert "Django" in entry.reason
+
+
+def test_syntax_errors_are_not_fatal(tmp_path):
+    app = make(tmp_path, {"wsgi.py": "def broken(:\n", "server.py": "app = Flask(__name__)\n"})
+    assert find(app, None).module == "server:app"
+
+
+def test_nothing_found_falls_back_to_the_seed_app(tmp_path):
+    entry = find(make(tmp_path, {"README": "hi"}), None)
+    assert entry.module == "werkzeug.testapp:test_app"
+    assert entry.is_fallback
+
+
+# --- FLASK_APP, Django settings, and the scan of the top level -----------------
+
+FACTORY = (
+    "from flask import Flask\n\ndef create_app(test_config=None):\n    return Flask(__name__)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("microblog.py", "microblog:app"),
+        ("microblog", "microblog:app"),
+        ("microblog:application", "microblog:application"),
+        ("shop", "shop:create_app()"),
+        ("shop:create_app()", "shop:create_app()"),
+        ("shop:create_app('production')", "shop:create_app('production')"),
+        ("shop/__init__.py", "shop:create_app()"),
+    ],
+)
+def test_flask_app_forms(tmp_path, value, expected):
+    app = make(
+        tmp_path,
+        {
+            "microblog.py": "from shop import create_app\napp = create_app()\n",
+            "shop/__init__.py": FACTORY,
+        },
+    )
+    assert find(app, None, {"FLASK_APP": value}).module == expected
+
+
+def test_flask_app_precedence_config_var_then_env_then_flaskenv(tmp_path):
+    app = make(
+        tmp_path,
+        {
+            "a.py": "app = 1\n",
+            "b.py": "app = 1\n",
+            "c.py": "app = 1\n",
+            ".flaskenv": "# Flask settings\nFLASK_APP=c.py\nFLASK_DEBUG=1\n",
+        },
+    )
+    entry = find(app, None)
+    assert (entry.module, entry.reason) == (
+        "c:app",
+        "FLASK_APP=c.py in .flaskenv, which defines `app`",
+    )
+    (tmp_path / ".env").write_text('export FLASK_APP="b"\n')
+    assert find(app, None).module == "b:app"
+    assert find(app, None, {"FLASK_APP": "a"}).module == "a:app"
+    assert find(app, "x:y", {"FLASK_APP": "a"}).module == "x:y"
+
+
+def test_flask_app_naming_nothing_fails_the_build(tmp_path):
+    app = make(tmp_path, {"web.py": "x = 1\n", ".flaskenv": "FLASK_APP=web\n"})
+    with pytest.raises(BuildError, match="FLASK_APP"):
+        find(app, None)
+
+
+def test_flask_factory_package(tmp_path):
+    app = make(tmp_path, {"flaskr/__init__.py": FACTORY, "flaskr/db.py": "", "tests/test_x.py": ""})
+    entry = find(app, None)
+    assert entry.module == "flaskr:create_app()"
+    assert entry.reason == "flaskr/__init__.py defines the factory `create_app`"
+
+
+def test_factory_with_required_arguments_is_not_called(tmp_path):
+    app = make(tmp_path, {"svc.py": "def create_app(config):\n    pass\n"})
+    with pytest.raises(BuildError):
+        find(app, None)
+
+
+def test_falcon_app_in_a_differently_named_module(tmp_path):
+    app = make(
+        tmp_path, {"helpers.py": "x = 1\n", "things_api.py": "import falcon\napp = falcon.App()\n"}
+    )
+    entry = find(app, None)
+    assert entry.module == "things_api:app"
+    assert entry.reason == "things_api.py defines `app = App(...)`"
+
+
+def test_app_objects_win_over_factories(tmp_path):
+    app = make(
+        tmp_path, {"a.py": FACTORY, "b.py": "import bottle\napplication = bottle.Bottle()\n"}
+    )
+    assert find(app, None).module == "b:application"
+
+
+def test_an_unknown_object_named_app_does_not_count(tmp_path):
+    app = make(tmp_path, {"cli.py": "import typer\napp = typer.Typer()\n"})
+    with pytest.raises(BuildError, match="No WSGI app found"):
+        find(app, None)
+
+
+def test_django_settings_only_in_manage_py(tmp_path):
+    app = make(
+        tmp_path,
+        {
+            "manage.py": "import os\n\ndef main():\n"
+            "    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'conf.settings.production')\n",
+            "conf/__init__.py": "",
+            "conf/settings/__init__.py": "",
+            "conf/settings/production.py": "WSGI_APPLICATION = 'server.wsgi.application'\n",
+            "server/__init__.py": "",
+            "server/wsgi.py": "from django.core.wsgi import get_wsgi_application\n"
+            "application = get_wsgi_application()\n",
+        },
+    )
+    entry = find(app, None)
+    assert entry.module == "server.wsgi:application"
+    assert entry.env == {"DJANGO_SETTINGS_MODULE": "conf.settings.production"}
+    assert "manage.py sets DJANGO_SETTINGS_MODULE=conf.settings.production" in entry.reason
+
+
+def test_no_python_files_keeps_the_demo_page(tmp_path):
+    entry = find(make(tmp_path, {"requirements.txt": "werkzeug\n"}), None)
+    assert entry.is_fallback
+
+
+def test_a_procfile_not_running_the_default_ini_keeps_the_demo_page(tmp_path):
+    app = make(tmp_path, {"Procfile": "web: gunicorn x:y\n", "x.py": "y = 1\n"})
+    assert find(app, None).is_fallback
+
+
+def test_the_error_says_what_was_searched_and_how_to_fix(tmp_path):
+    with pytest.raises(BuildError) as error:
+        find(make(tmp_path, {"tasks.py": "x = 1\n"}), None)
+    assert "heroku config:set UWSGI_MODULE=" in error.value.body
+    assert "FLASK_APP" in error.value.body
+    assert "(no manage.py)" in error.value.body
