@@ -1,7 +1,7 @@
 # Written by the uWSGI buildpack. Sourced by bash when the dyno starts.
 # shellcheck shell=bash
 #
-# The buildpack copies this file into the slug as it is (profile.py): what a
+# The buildpack copies this file into the slug as it is (app/profile.py): what a
 # build decides is read from files in the slug, never written in here.
 #
 # Sizing, computed at every dyno start from the dyno itself (config vars win):

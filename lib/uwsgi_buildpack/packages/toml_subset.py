@@ -9,7 +9,7 @@ installed needs its tables. Both are plain: tables, arrays of tables
 booleans, numbers, arrays and inline tables (`requests = {version = "*",
 extras = ["socks"]}`). This module reads exactly that and raises
 `Unsupported` for anything else (dates, special floats, redefined tables);
-the caller (lib/uwsgi_buildpack/toml.py, the one TOML policy) then says so
+the caller (lib/uwsgi_buildpack/packages/toml.py, the one TOML policy) then says so
 rather than guess. On Python 3.11 and later tomllib is used instead, and the
 tests compare the two on the same documents.
 """

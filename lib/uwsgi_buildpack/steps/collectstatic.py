@@ -2,7 +2,7 @@
 
 The dyno's filesystem is rebuilt from the slug at every start, so static files
 must be collected into the slug during the build. Collected files land in
-STATIC_ROOT, which the default uwsgi.ini then serves (see static_files).
+STATIC_ROOT, which the default uwsgi.ini then serves (see app/static_files.py).
 """
 
 from __future__ import annotations
