@@ -15,17 +15,18 @@ from ..runtime import archives as runtime
 from ..wheels import install as wheel_install
 from . import requirements
 
+# pip without questions, progress bars or advice, in every pip run.
+_QUIET = {
+    "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    "PIP_NO_INPUT": "1",
+    "PIP_PROGRESS_BAR": "off",
+    "PIP_ROOT_USER_ACTION": "ignore",
+}
+
 
 def pip_env(env: dict[str, str], pip_cache: Path) -> dict[str, str]:
     """The environment for every pip run: the given one, plus quiet defaults."""
-    return {
-        **env,
-        "PIP_CACHE_DIR": str(pip_cache),
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        "PIP_NO_INPUT": "1",
-        "PIP_PROGRESS_BAR": "off",
-        "PIP_ROOT_USER_ACTION": "ignore",
-    }
+    return {**env, "PIP_CACHE_DIR": str(pip_cache), **_QUIET}
 
 
 # pip's per-file chatter, hidden from the build log wherever pip's output is shown.

@@ -136,12 +136,7 @@ def _from_uv_lock(
     uv_lock.check_current(uv, ctx.build_dir, env)
     lock = scratch / "requirements.lock"
     uv_lock.export(uv, ctx.build_dir, lock, env)
-    pins = frozenset(requirements.pinned_names(lock))
-    output.detail(
-        f"uv.lock: {len(pins)} packages, installed in pip's hash-checking mode"
-        " (dev groups are not installed; the lock matches pyproject.toml)"
-    )
-    return Lock(lock, pins)
+    return _exported(lock, "uv.lock", "dev groups are not installed")
 
 
 def _from_poetry_lock(
@@ -154,10 +149,15 @@ def _from_poetry_lock(
     env = poetry_lock.poetry_env(ctx.env, ctx.pip_cache / "poetry")
     lock = scratch / "requirements.lock"
     poetry_lock.export(poetry, ctx.build_dir, lock, env)
+    return _exported(lock, "poetry.lock", "only the main group")
+
+
+def _exported(lock: Path, name: str, scope: str) -> Lock:
+    """A tool's export of the lock `name`, and the log line saying what it holds."""
     pins = frozenset(requirements.pinned_names(lock))
     output.detail(
-        f"poetry.lock: {len(pins)} packages, installed in pip's hash-checking mode"
-        " (only the main group; the lock matches pyproject.toml)"
+        f"{name}: {len(pins)} packages, installed in pip's hash-checking mode"
+        f" ({scope}; the lock matches pyproject.toml)"
     )
     return Lock(lock, pins)
 
