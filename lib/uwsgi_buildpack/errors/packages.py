@@ -7,9 +7,9 @@ package manager, and Pipenv's, uv's and Poetry's locks.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from .core import BuildError, Message, _coded, _quote
+from .records import _Manager
 
 # --- pip and pip-compile --------------------------------------------------
 
@@ -26,21 +26,6 @@ pip failed. Its last lines of output:
 Check {requirements} for typos, versions that do not exist, or
 conflicting pins, then push again.""",
     )
-
-
-class _Manager(Protocol):
-    """What a message needs of package_manager.PackageManager."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def label(self) -> str: ...
-    @property
-    def lock(self) -> str | None: ...
-    @property
-    def lock_command(self) -> str: ...
-    @property
-    def rehash_command(self) -> str: ...
 
 
 @_coded("requirements::hash-mismatch")

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from .core import EXAMPLE_MINOR, BuildError, _coded, _quote, _visible
-
-
-class _Request(Protocol):
-    """What a message needs of python_version.VersionRequest."""
-
-    @property
-    def origin(self) -> str: ...
-    @property
-    def minor_version(self) -> str: ...
-
+from .records import _Request
 
 _VERSION_FORMS = f"""\
 The version must be given as either:

@@ -7,31 +7,9 @@ And the harakiri tip for the default uwsgi.ini.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from .core import BuildError, Message, _coded, _quote, _visible
-
-
-class _Option(Protocol):
-    """What a message needs of uwsgi_ini_check.Option."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def value(self) -> str: ...
-    @property
-    def where(self) -> str: ...
-
-
-class _Titled(Protocol):
-    """A finding: its title, body and code."""
-
-    @property
-    def title(self) -> str: ...
-    @property
-    def body(self) -> str: ...
-    @property
-    def code(self) -> str: ...
+from .records import _Option, _Titled
 
 
 def _finding(option: _Option, title: str, explanation: str) -> Message:
