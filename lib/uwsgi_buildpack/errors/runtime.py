@@ -163,7 +163,10 @@ var and where its archives come from.""",
 
 @_coded("runtime::archive-corrupt")
 def runtime_archive_corrupt(name: str, detail: str) -> BuildError:
-    """Truncated or not a zstd tar."""
+    """Truncated or not a zstd tar.
+
+    `detail` is what tarfile or zstd said, or what the unpacked runtime lacks.
+    """
     return _archive(
         "is damaged",
         f"""\

@@ -27,7 +27,10 @@ def _stats_finding(option: _Option, title: str, explanation: str) -> Message:
 
 @_coded("uwsgi-ini::unreadable")
 def uwsgi_ini_unreadable(name: str, reason: str) -> BuildError:
-    """uwsgi.ini cannot be read."""
+    """uwsgi.ini cannot be read.
+
+    `reason` is the system's error, or that the file is not UTF-8 text.
+    """
     return BuildError(
         f"Unable to read {name}.",
         f"{name} could not be read: {reason}. Save it as UTF-8 text.",
