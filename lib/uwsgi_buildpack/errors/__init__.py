@@ -14,6 +14,7 @@ reviewable. Its modules follow what the message is about:
     packages        pip, hashes, locks, package managers and their locks
     hooks           bin/pre_compile, bin/post_compile, collectstatic
     uwsgi_ini       the app's own uwsgi.ini, harakiri
+    records         what the messages read of other modules' records
 
 Each message carries a stable code (`python-version::eol`,
 `requirements::hash-mismatch`), which `bin/report` records as the build's
@@ -23,8 +24,8 @@ changes once released, even when the wording does.
 
 This package imports no other module of the buildpack (only its own
 submodules): the types it formats (a version request, an ini option) are
-described by the few attributes it reads, so that every domain module can
-import it without a cycle. Call sites use the package itself
+described, in `records`, by the few attributes it reads, so that every domain
+module can import it without a cycle. Call sites use the package itself
 (`errors.python_version_eol(...)`, `errors.BuildError`): it re-exports every
 public name of its modules.
 """

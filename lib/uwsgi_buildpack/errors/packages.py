@@ -7,9 +7,9 @@ package manager, and Pipenv's, uv's and Poetry's locks.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from .core import BuildError, Message, _coded, _quote
+from .records import _Manager
 
 # --- pip and pip-compile --------------------------------------------------
 
@@ -26,21 +26,6 @@ pip failed. Its last lines of output:
 Check {requirements} for typos, versions that do not exist, or
 conflicting pins, then push again.""",
     )
-
-
-class _Manager(Protocol):
-    """What a message needs of package_manager.PackageManager."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def label(self) -> str: ...
-    @property
-    def lock(self) -> str | None: ...
-    @property
-    def lock_command(self) -> str: ...
-    @property
-    def rehash_command(self) -> str: ...
 
 
 @_coded("requirements::hash-mismatch")
@@ -273,20 +258,61 @@ and depend on a released version, then lock again:
     )
 
 
-@_coded("uv-lock::outdated")
-def uv_lock_outdated(tail: Sequence[str]) -> BuildError:
-    """uv.lock no longer matches pyproject.toml."""
+def _lock_outdated(
+    lock: str, found: str, tail: Sequence[str], advice: str, command: str
+) -> BuildError:
+    """uv's or Poetry's `lock` no longer matches pyproject.toml.
+
+    `found` says how the build knows, `tail` is what the tool printed, `advice`
+    what installing the lock would do and who else refuses it; the message ends
+    with `command`, which makes the lock again, and `git add`.
+    """
     return BuildError(
-        "uv.lock is out of date with pyproject.toml.",
+        f"{lock} is out of date with pyproject.toml.",
         f"""\
-pyproject.toml changed after uv.lock was made (`uv lock --check` failed):
+pyproject.toml changed after {lock} was made ({found}):
 {_quote(tail[-10:])}
 
+{advice}
+    {command}
+    git add {lock}""",
+    )
+
+
+@_coded("uv-lock::outdated")
+def uv_lock_outdated(tail: Sequence[str]) -> BuildError:
+    """uv.lock no longer matches pyproject.toml.
+
+    `tail` is the end of what `uv lock --check` printed.
+    """
+    return _lock_outdated(
+        "uv.lock",
+        "`uv lock --check` failed",
+        tail,
+        """\
 Installing the lock would deploy other packages than pyproject.toml asks
 for (uv's own `uv sync --locked` refuses it the same way). Lock again on
-your machine and commit the lock:
-    uv lock
-    git add uv.lock""",
+your machine and commit the lock:""",
+        "uv lock",
+    )
+
+
+@_coded("poetry-lock::outdated")
+def poetry_lock_outdated(tail: Sequence[str]) -> BuildError:
+    """poetry.lock no longer matches pyproject.toml.
+
+    `tail` is the end of what `poetry export` printed: it checks the lock
+    first, as `poetry check --lock` does.
+    """
+    return _lock_outdated(
+        "poetry.lock",
+        "Poetry says",
+        tail,
+        """\
+Installing the lock would deploy other packages than pyproject.toml asks
+for (Poetry's own `poetry install` and `poetry check --lock` refuse it the
+same way). Lock again on your machine and commit the lock:""",
+        "poetry lock",
     )
 
 
@@ -303,23 +329,6 @@ uv.lock is written by uv; it was probably edited by hand or left with
 merge-conflict markers. Make it again and commit it:
     uv lock
     git add uv.lock""",
-    )
-
-
-@_coded("poetry-lock::outdated")
-def poetry_lock_outdated(tail: Sequence[str]) -> BuildError:
-    """poetry.lock no longer matches pyproject.toml."""
-    return BuildError(
-        "poetry.lock is out of date with pyproject.toml.",
-        f"""\
-pyproject.toml changed after poetry.lock was made (Poetry says):
-{_quote(tail[-10:])}
-
-Installing the lock would deploy other packages than pyproject.toml asks
-for (Poetry's own `poetry install` and `poetry check --lock` refuse it the
-same way). Lock again on your machine and commit the lock:
-    poetry lock
-    git add poetry.lock""",
     )
 
 

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from .core import EXAMPLE_MINOR, BuildError, _coded, _quote, _visible
-
-
-class _Request(Protocol):
-    """What a message needs of python_version.VersionRequest."""
-
-    @property
-    def origin(self) -> str: ...
-    @property
-    def minor_version(self) -> str: ...
-
+from .records import _Request
 
 _VERSION_FORMS = f"""\
 The version must be given as either:
@@ -131,7 +121,11 @@ runtime.txt takes precedence (as on Heroku's own Python buildpack), so the
 
 @_coded("python-version::eol")
 def python_version_eol(request: _Request) -> BuildError:
-    """Python 2.x, 3.9 and older."""
+    """Python 2.x, 3.9 and older.
+
+    Older than python_version.OLDEST_SUPPORTED_MINOR; the message spells out
+    the supported range (3.10 to 3.14), to be kept in step with it.
+    """
     return BuildError(
         f"Python {request} is end-of-life and not supported.",
         f"""\
@@ -146,7 +140,11 @@ Upgrade the app to a supported Python (3.10 to 3.14) and update
 
 @_coded("python-version::unknown")
 def python_version_unknown(request: _Request) -> BuildError:
-    """A minor version newer than any this buildpack knows."""
+    """A minor version newer than any this buildpack knows.
+
+    Newer than python_version.NEWEST_SUPPORTED_MINOR, or not Python 3; the
+    message spells out the supported range (3.10 to 3.14), to be kept in step.
+    """
     return BuildError(
         f"Python {request} is not a supported version.",
         f"""\

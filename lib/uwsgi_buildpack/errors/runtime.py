@@ -10,6 +10,16 @@ from collections.abc import Sequence
 from .core import EXAMPLE_MINOR, BuildError, _coded, _quote, _visible
 
 
+def _download_failed(body: str) -> BuildError:
+    """The runtime could not be downloaded: `body` says what the source did."""
+    return BuildError("Unable to download the Python runtime.", body)
+
+
+def _archive(trouble: str, body: str) -> BuildError:
+    """The Python runtime archive `trouble` ("was not found", "is damaged"): `body` says more."""
+    return BuildError(f"The Python runtime archive {trouble}.", body)
+
+
 @_coded("stack::missing")
 def stack_missing() -> BuildError:
     """STACK is not set."""
@@ -70,8 +80,7 @@ Fix it, or unset it to use Heroku's own archives:
 @_coded("runtime::unreachable")
 def runtime_source_unreachable(url: str, reason: str, attempts: int) -> BuildError:
     """Network failure after retries."""
-    return BuildError(
-        "Unable to download the Python runtime.",
+    return _download_failed(
         f"""\
 {url} could not be reached ({reason}), after {attempts} attempts.
 
@@ -84,8 +93,7 @@ from Heroku.""",
 @_coded("runtime::http-error")
 def runtime_source_http_error(url: str, code: int) -> BuildError:
     """An unexpected HTTP status from the runtime source."""
-    return BuildError(
-        "Unable to download the Python runtime.",
+    return _download_failed(
         f"""\
 {url} answered with HTTP status {code}.
 
@@ -97,8 +105,8 @@ the build again later.""",
 @_coded("runtime::archive-missing")
 def runtime_archive_missing(name: str, base_url: str) -> BuildError:
     """404/403 for the archive itself."""
-    return BuildError(
-        "The Python runtime archive was not found.",
+    return _archive(
+        "was not found",
         f"""\
 {name} does not exist at {base_url}.
 
@@ -112,8 +120,8 @@ PYTHON_RUNTIME_URL config var if you set one.""",
 @_coded("runtime::archive-not-listed")
 def runtime_archive_not_listed(name: str, base_url: str) -> BuildError:
     """The archive is not in SHA256SUMS, so it cannot be verified."""
-    return BuildError(
-        "The Python runtime archive cannot be verified.",
+    return _archive(
+        "cannot be verified",
         f"""\
 {base_url}/SHA256SUMS does not list {name}, so its integrity cannot be
 checked, and the build refuses to use it.
@@ -125,8 +133,8 @@ Ask the runtime source's owner to list it, or choose a listed version.""",
 @_coded("runtime::checksum-mismatch")
 def runtime_checksum_mismatch(name: str, expected: str, actual: str) -> BuildError:
     """The downloaded archive does not match SHA256SUMS."""
-    return BuildError(
-        "The Python runtime archive failed its checksum.",
+    return _archive(
+        "failed its checksum",
         f"""\
 {name} does not match the sha256 checksum listed in SHA256SUMS:
     expected {expected}
@@ -141,8 +149,8 @@ same way, report it to the runtime source's owner.""",
 @_coded("runtime::archive-unsafe")
 def runtime_archive_unsafe(name: str, detail: str) -> BuildError:
     """A tar member would land outside the install directory."""
-    return BuildError(
-        "The Python runtime archive is unsafe.",
+    return _archive(
+        "is unsafe",
         f"""\
 {name} contains an entry that would be written outside the install
 directory, so the build refuses to unpack it:
@@ -155,9 +163,12 @@ var and where its archives come from.""",
 
 @_coded("runtime::archive-corrupt")
 def runtime_archive_corrupt(name: str, detail: str) -> BuildError:
-    """Truncated or not a zstd tar."""
-    return BuildError(
-        "The Python runtime archive is damaged.",
+    """Truncated or not a zstd tar.
+
+    `detail` is what tarfile or zstd said, or what the unpacked runtime lacks.
+    """
+    return _archive(
+        "is damaged",
         f"""\
 {name} could not be unpacked:
     {detail}

@@ -7,36 +7,30 @@ And the harakiri tip for the default uwsgi.ini.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from .core import BuildError, Message, _coded, _quote, _visible
+from .records import _Option, _Titled
 
 
-class _Option(Protocol):
-    """What a message needs of uwsgi_ini_check.Option."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def value(self) -> str: ...
-    @property
-    def where(self) -> str: ...
+def _finding(option: _Option, title: str, explanation: str) -> Message:
+    """A finding about one option: `title (where).`, then the line as written, then why."""
+    return Message(
+        f"{title} ({option.where}).",
+        f"{option.where}: {option.key} = {option.value}\n\n{explanation}",
+    )
 
 
-class _Titled(Protocol):
-    """A finding: its title, body and code."""
-
-    @property
-    def title(self) -> str: ...
-    @property
-    def body(self) -> str: ...
-    @property
-    def code(self) -> str: ...
+def _stats_finding(option: _Option, title: str, explanation: str) -> Message:
+    """A finding about the stats server: the explanation ends showing it bound to loopback."""
+    return _finding(option, title, f"{explanation}\n    stats = 127.0.0.1:1717")
 
 
 @_coded("uwsgi-ini::unreadable")
 def uwsgi_ini_unreadable(name: str, reason: str) -> BuildError:
-    """uwsgi.ini cannot be read."""
+    """uwsgi.ini cannot be read.
+
+    `reason` is the system's error, or that the file is not UTF-8 text.
+    """
     return BuildError(
         f"Unable to read {name}.",
         f"{name} could not be read: {reason}. Save it as UTF-8 text.",
@@ -94,11 +88,10 @@ Bind the port Heroku assigns, as uWSGI's guide for Heroku shows:
 @_coded("uwsgi-ini::uwsgi-protocol-socket")
 def ini_uwsgi_protocol_socket(option: _Option) -> Message:
     """`socket = :$(PORT)` speaks the uwsgi protocol, not HTTP."""
-    return Message(
-        f"'{option.key}' on $PORT speaks the uwsgi protocol ({option.where}).",
+    return _finding(
+        option,
+        f"'{option.key}' on $PORT speaks the uwsgi protocol",
         f"""\
-{option.where}: {option.key} = {option.value}
-
 Heroku's router sends plain HTTP to $PORT; a '{option.key}' socket expects
 uWSGI's binary protocol (for a front-end such as nginx), so every request
 would fail. Use:
@@ -140,11 +133,10 @@ their request first, and bound how long they may take:
 @_coded("uwsgi-ini::spooler")
 def ini_spooler(option: _Option) -> Message:
     """Spooler tasks live on the dyno's ephemeral filesystem."""
-    return Message(
-        f"'{option.key}' keeps tasks on the dyno's disk ({option.where}).",
-        f"""\
-{option.where}: {option.key} = {option.value}
-
+    return _finding(
+        option,
+        f"'{option.key}' keeps tasks on the dyno's disk",
+        """\
 A dyno's filesystem is discarded whenever the dyno restarts (at least daily,
 and at every deploy), so queued spooler tasks are lost. Use a queue that
 lives outside the dyno (a Heroku Redis or Postgres add-on with a worker
@@ -154,12 +146,14 @@ process) instead.""",
 
 @_coded("uwsgi-ini::log-reopens-stdio")
 def ini_log_reopens_stdio(option: _Option, path: str) -> Message:
-    """The log re-opens stdout/stderr by path, which an unprivileged dyno cannot."""
-    return Message(
-        f"'{option.key}' opens {path} again by its path ({option.where}).",
-        f"""\
-{option.where}: {option.key} = {option.value}
+    """The log re-opens stdout/stderr by path, which an unprivileged dyno cannot.
 
+    `path` is the one the option names: /dev/stdout, /dev/fd/2 or alike.
+    """
+    return _finding(
+        option,
+        f"'{option.key}' opens {path} again by its path",
+        f"""\
 A dyno's processes run as an unprivileged user, and their stdout and stderr
 are a pipe the platform made. Opening {path} opens that pipe again through
 its path, and the pipe belongs to whoever made it: uWSGI then stops at boot
@@ -173,12 +167,14 @@ all workers reach the log whole).""",
 
 @_coded("uwsgi-ini::log-to-file")
 def ini_log_to_file(option: _Option, path: str) -> Message:
-    """The log goes to a file on the dyno's ephemeral filesystem."""
-    return Message(
-        f"'{option.key}' writes the log to a file ({option.where}).",
-        f"""\
-{option.where}: {option.key} = {option.value}
+    """The log goes to a file on the dyno's ephemeral filesystem.
 
+    `path` is that file: the option's value, or what follows a logger's `file:`.
+    """
+    return _finding(
+        option,
+        f"'{option.key}' writes the log to a file",
+        f"""\
 Heroku collects only what a dyno writes to its stdout and stderr: `heroku
 logs` and log drains will not see what goes to {path}, and a dyno's
 filesystem is discarded whenever it restarts (at least daily, and at every
@@ -190,11 +186,10 @@ itself.""",
 @_coded("uwsgi-ini::cron")
 def ini_cron(option: _Option) -> Message:
     """Cron jobs and timers on dynos that restart at any time."""
-    return Message(
-        f"'{option.key}' schedules work inside the dyno ({option.where}).",
-        f"""\
-{option.where}: {option.key} = {option.value}
-
+    return _finding(
+        option,
+        f"'{option.key}' schedules work inside the dyno",
+        """\
 Dynos restart at any moment (daily cycling, deploys, scaling), and every web
 dyno would run its own copy of the job. Jobs are missed or run several times.
 Use Heroku Scheduler or a clock process in the Procfile for scheduled work.""",
@@ -204,42 +199,37 @@ Use Heroku Scheduler or a clock process in the Procfile for scheduled work.""",
 @_coded("uwsgi-ini::stats-unix-socket")
 def ini_stats_unix_socket(option: _Option) -> Message:
     """Stats on a unix socket is unreachable for uwsgitop run elsewhere."""
-    return Message(
-        f"'{option.key}' is on a unix socket ({option.where}).",
-        f"""\
-{option.where}: {option.key} = {option.value}
-
+    return _stats_finding(
+        option,
+        f"'{option.key}' is on a unix socket",
+        """\
 `heroku run uwsgitop` starts a separate one-off dyno, which cannot see this
 dyno's files, so the socket is unreachable from it. Bind the stats server to
 loopback and reach it with `heroku ps:exec`, or set the UWSGI_STATS=1 config
-var with the default uwsgi.ini:
-    stats = 127.0.0.1:1717""",
+var with the default uwsgi.ini:""",
     )
 
 
 @_coded("uwsgi-ini::stats-public")
 def ini_stats_public(option: _Option) -> Message:
     """Stats bound to every interface."""
-    return Message(
-        f"'{option.key}' listens on every interface ({option.where}).",
-        f"""\
-{option.where}: {option.key} = {option.value}
-
+    return _stats_finding(
+        option,
+        f"'{option.key}' listens on every interface",
+        """\
 The stats server reveals the app's internals (requests, memory, environment
 of workers) without authentication. Bind it to loopback only and read it
-through `heroku ps:exec`:
-    stats = 127.0.0.1:1717""",
+through `heroku ps:exec`:""",
     )
 
 
 @_coded("uwsgi-ini::cheaper")
 def ini_cheaper(option: _Option) -> Message:
     """Adaptive process spawning on a fixed-size dyno."""
-    return Message(
-        f"'{option.key}' enables adaptive process spawning ({option.where}).",
-        f"""\
-{option.where}: {option.key} = {option.value}
-
+    return _finding(
+        option,
+        f"'{option.key}' enables adaptive process spawning",
+        """\
 A dyno's memory and CPU are fixed and paid for whether used or not, so
 growing and shrinking the worker count saves nothing, and workers spawned
 under load arrive late and can push the dyno over its memory (R14). Set a
@@ -251,11 +241,10 @@ options.""",
 @_coded("uwsgi-ini::too-many-processes")
 def ini_too_many_processes(option: _Option, count: int, per_worker: int, dyno: int) -> Message:
     """More workers than the smallest dyno's memory can hold."""
-    return Message(
-        f"{count} processes may not fit in a dyno's memory ({option.where}).",
+    return _finding(
+        option,
+        f"{count} processes may not fit in a dyno's memory",
         f"""\
-{option.where}: {option.key} = {option.value}
-
 Each worker holds a full copy of the app: at least about {per_worker} MB even for
 a tiny app, so {count} workers need {count * per_worker} MB or more, above the
 {dyno} MB of a Basic or Standard-1X dyno. Going over logs R14 and swaps, which
