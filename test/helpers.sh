@@ -240,6 +240,7 @@ end_suite() {
 
 # shunit2 calls afterSetUp (a testrunner hook) after each test's setUp.
 afterSetUp() {
+	TEST_STARTED_AT=$(date +%s)
 	TEST_SUITE_CACHE="${OUTPUT_DIR}/suite-cache"
 	SEEDED_PYTHON=""
 	SEEDED_STATE=""
@@ -253,8 +254,19 @@ afterSetUp() {
 	fi
 }
 
+# afterTearDown (a testrunner hook, after each test's tearDown): how long the
+# test took, so that a suite's output shows where its minutes go. (shunit2
+# 2.1.8 calls tearDown once more at its end: nothing is shown then.)
+afterTearDown() {
+	[ -n "${TEST_STARTED_AT:-}" ] || return 0
+	echo "    ($(($(date +%s) - TEST_STARTED_AT)) s)"
+	TEST_STARTED_AT=""
+}
+
 # make_seed X.Y: make the seed cache for Python X.Y unless it is there; returns
-# non-zero (after showing the build log once) if it cannot be made.
+# non-zero (after showing the build log once) if it cannot be made. The suite
+# that makes it says how long it took, and leaves the figure in SEED_ROOT/X.Y.took
+# (test/run lists them at its end).
 make_seed() {
 	seed="${SEED_ROOT}/$1"
 	[ -f "${seed}/done" ] && return 0
@@ -271,8 +283,15 @@ make_seed() {
 		echo "# the seed cache's app: no packages of its own" >"${seed}/app/requirements.txt"
 		echo "$1" >"${seed}/app/.python-version"
 		build_user_owns "${seed}"
+		seed_started=$(date +%s)
 		if "${AS_USER}" build "${BUILDPACK_HOME}/bin/compile" "${seed}/app" "${seed}/cache" "${seed}/env" >"${seed}/build.log" 2>&1; then
 			rm -rf "${seed}/app" "${seed}/env"
+			seed_took="$(($(date +%s) - seed_started)) s"
+			echo "    (set-up: the seed cache for Python $1 took ${seed_took})"
+			# (shunit2's name for the suite it runs; nothing when it has none.)
+			# shellcheck disable=SC2154
+			seed_suite=${__shunit_script:-}
+			echo "${seed_took}${seed_suite:+, made by ${seed_suite##*/}}" >"${SEED_ROOT}/$1.took"
 			touch "${seed}/done"
 		else
 			echo "---- the seed cache for Python $1 could not be made; tests start without it ----"

@@ -190,7 +190,7 @@ testDynoBuildsFromACopyWhenTheBuildUserCannotReadTheBuildpack() {
 	"${closed}/bp/test/tools/dyno" build "${BUILD_DIR}" "${OUTPUT_DIR}/slug" --cache "${TEST_SUITE_CACHE}" >"${TOOL_OUT}" 2>&1
 	TOOL_STATUS=$?
 	assertEquals "dyno build (output: $(tail -n 20 "${TOOL_OUT}" | tr '\n' '|'))" 0 "${TOOL_STATUS}"
-	assertFileContains "says why" "dyno: the build user cannot read ${closed}/bp; building with a copy of it" "${TOOL_OUT}"
+	assertFileContains "says why" "dyno: ${closed}/bp: the build user cannot read it; building with a copy of it" "${TOOL_OUT}"
 	assertTrue "the slug" "[ -x '${OUTPUT_DIR}/slug/.heroku/python/bin/uwsgi' ]"
 	assertEquals "the checkout is as it was" "700" "$(stat -c %a "${closed}")"
 }
