@@ -113,32 +113,134 @@ capture() {
 	rtrn=${RETURN}
 }
 
-# The suites' oneTimeSetUp and oneTimeTearDown: the seed caches' place and the
-# runtime mirror.
+# Where the runner put the buildpack. The builds run bin/compile from
+# BUILDPACK_HOME as the build user, and write BUILDPACK_HOME/export (for later
+# buildpacks; compile_test.sh checks it), so the build user must read and enter
+# all of it and write its top directory; and `capture` word-splits its command
+# line (as the testrunner's does), so its path must hold no blank or pattern
+# character. A runner may put it anywhere: heroku-buildpack-testrunner copies
+# it into `mktemp -d /tmp/bp_mirror.XXXX` (0700, root's), a developer may run
+# a suite on a read-only checkout or one whose path has spaces. Then the suite
+# builds from a copy of its own that the build user can use (made by
+# use_reachable_buildpack in start_suite, removed by end_suite); test/run's
+# copies are usable as they are.
+
+# buildpack_usable DIR: whether the builds can use the buildpack in DIR.
+buildpack_usable() {
+	case $1 in
+	*[[:space:]]* | *[*?[]*) return 1 ;;
+	esac
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	"${AS_USER}" build sh -c 'cd / && [ -r "$1/bin/compile" ] && [ -x "$1/bin/compile" ] &&
+		[ -r "$1/lib/uwsgi_buildpack/cli.py" ] && [ -w "$1" ] && [ -x "$1" ]' sh "$1" 2>/dev/null
+}
+
+# closed_dir PATH: the first directory on the way to PATH (PATH included) that
+# the build user cannot enter, or nothing.
+closed_dir() {
+	closed_path=$1
+	closed_prefix=""
+	while [ -n "${closed_path}" ]; do
+		closed_part=${closed_path%%/*}
+		closed_path=${closed_path#"${closed_part}"}
+		closed_path=${closed_path#/}
+		closed_prefix="${closed_prefix}${closed_part}/"
+		if ! "${AS_USER}" build test -x "${closed_prefix}" 2>/dev/null; then
+			echo "${closed_prefix%/}"
+			return 0
+		fi
+	done
+}
+
+# use_reachable_buildpack: when the builds cannot use BUILDPACK_HOME where it
+# is, BUILDPACK_HOME becomes a copy they can use, and the paths derived from it
+# follow; returns non-zero, having said exactly why, when no copy would do.
+use_reachable_buildpack() {
+	BP_COPY_ROOT=""
+	buildpack_usable "${BUILDPACK_HOME}" && return 0
+	bp_why="the build user ($("${AS_USER}" name build 2>/dev/null || id -un)) cannot use BUILDPACK_HOME=${BUILDPACK_HOME}"
+	case ${BUILDPACK_HOME} in
+	*[[:space:]]* | *[*?[]*) bp_why="BUILDPACK_HOME=${BUILDPACK_HOME} has a blank or pattern character, which capture would split" ;;
+	*)
+		bp_closed=$(closed_dir "${BUILDPACK_HOME}")
+		[ -z "${bp_closed}" ] ||
+			bp_why="${bp_why}: it cannot enter ${bp_closed} ($(stat -c '%A %U' "${bp_closed}"))"
+		;;
+	esac
+	bp_tried=""
+	# A place of the suite's own, or /tmp when that path could be split too.
+	for bp_parent in "${SHUNIT_TMPDIR:-}" /tmp; do
+		case ${bp_parent} in
+		"" | *[[:space:]]* | *[*?[]*) continue ;;
+		esac
+		bp_copy_root=$(mktemp -d "${bp_parent}/bp.XXXXXX") || continue
+		chmod 711 "${bp_copy_root}"
+		if [ "$(id -u)" -eq 0 ] && [ "${bp_parent}" = "${SHUNIT_TMPDIR:-}" ]; then
+			# shunit2 made them for root alone (see afterSetUp).
+			chmod 711 "${SHUNIT_TMPDIR%/*}" "${SHUNIT_TMPDIR}"
+		fi
+		if ! "${TOOLS}/copy-buildpack" "${BUILDPACK_HOME}" "${bp_copy_root}/bp"; then
+			bp_tried="${bp_tried}; a copy in ${bp_copy_root}: copy-buildpack failed"
+		else
+			[ "$(id -u)" -ne 0 ] || chown "$("${AS_USER}" name build)" "${bp_copy_root}/bp"
+			if buildpack_usable "${bp_copy_root}/bp"; then
+				echo "test/helpers.sh: ${bp_why}; the suite builds from a copy: ${bp_copy_root}/bp"
+				BP_COPY_ROOT=${bp_copy_root}
+				BUILDPACK_HOME=${bp_copy_root}/bp
+				export BUILDPACK_HOME
+				TOOLS="${BUILDPACK_HOME}/test/tools"
+				FIXTURES="${BUILDPACK_HOME}/test/fixtures"
+				AS_USER="${TOOLS}/as-user"
+				return 0
+			fi
+			bp_closed=$(closed_dir "${bp_copy_root}/bp")
+			bp_tried="${bp_tried}; a copy in ${bp_copy_root}: ${bp_closed:+it cannot enter ${bp_closed}}${bp_closed:-it cannot read or write it}"
+		fi
+		rm -rf "${bp_copy_root}"
+	done
+	echo "test/helpers.sh: ${bp_why}, nor ${bp_tried:-a copy of it: no directory for one under ${SHUNIT_TMPDIR:-} or /tmp}" | sed 's/, nor ; /, nor /'
+	return 1
+}
+
+# use_reachable_cwd: the builds start in the suite's working directory, which a
+# runner may have made for root alone (heroku-buildpack-testrunner's
+# `mktemp -d /tmp/virtual_working_dir.XXXX`); then the suite works from a
+# directory of its own.
+use_reachable_cwd() {
+	"${AS_USER}" build test -x "${PWD}" 2>/dev/null && return 0
+	mkdir -p "${SHUNIT_TMPDIR}/cwd" || return 1
+	[ "$(id -u)" -ne 0 ] || chmod 711 "${SHUNIT_TMPDIR%/*}" "${SHUNIT_TMPDIR}" "${SHUNIT_TMPDIR}/cwd" || return 1
+	cd "${SHUNIT_TMPDIR}/cwd" || return 1
+}
+
+# The suites' oneTimeSetUp and oneTimeTearDown: the buildpack and working
+# directory the builds can use, the seed caches' place and the runtime mirror.
 start_suite() {
-	SEED_ROOT="${UWSGI_BP_SEED_DIR:-${SHUNIT_TMPDIR}/seed-caches}"
-	mkdir -p "${SEED_ROOT}"
 	if [ "$(id -u)" -eq 0 ]; then
 		"${TOOLS}/prerequisites" --for test/helpers.sh users || return 1
 		use_build_image_python
+	fi
+	use_reachable_buildpack || return 1
+	use_reachable_cwd || return 1
+	SEED_ROOT="${UWSGI_BP_SEED_DIR:-${SHUNIT_TMPDIR}/seed-caches}"
+	mkdir -p "${SEED_ROOT}"
+	if [ "$(id -u)" -eq 0 ]; then
 		# The builds write the seeds, and seeds made by an earlier run as
 		# root become the build user's.
 		chmod 755 "${SEED_ROOT}"
 		build_user_owns "${SEED_ROOT}"
-		# The build writes BUILDPACK_HOME/export for later buildpacks. The
-		# directory itself is given to the build user, not its files, and
-		# only in a runner's copy of the buildpack (never a git checkout).
-		[ -e "${BUILDPACK_HOME}/.git" ] || chown "$("${AS_USER}" name build)" "${BUILDPACK_HOME}"
 	fi
 	start_runtime_mirror
 }
 
 end_suite() {
 	stop_runtime_mirror
+	[ -z "${BP_COPY_ROOT:-}" ] || rm -rf "${BP_COPY_ROOT}"
 }
 
 # shunit2 calls afterSetUp (a testrunner hook) after each test's setUp.
 afterSetUp() {
+	TEST_STARTED_AT=$(date +%s)
 	TEST_SUITE_CACHE="${OUTPUT_DIR}/suite-cache"
 	SEEDED_PYTHON=""
 	SEEDED_STATE=""
@@ -152,8 +254,19 @@ afterSetUp() {
 	fi
 }
 
+# afterTearDown (a testrunner hook, after each test's tearDown): how long the
+# test took, so that a suite's output shows where its minutes go. (shunit2
+# 2.1.8 calls tearDown once more at its end: nothing is shown then.)
+afterTearDown() {
+	[ -n "${TEST_STARTED_AT:-}" ] || return 0
+	echo "    ($(($(date +%s) - TEST_STARTED_AT)) s)"
+	TEST_STARTED_AT=""
+}
+
 # make_seed X.Y: make the seed cache for Python X.Y unless it is there; returns
-# non-zero (after showing the build log once) if it cannot be made.
+# non-zero (after showing the build log once) if it cannot be made. The suite
+# that makes it says how long it took, and leaves the figure in SEED_ROOT/X.Y.took
+# (test/run lists them at its end).
 make_seed() {
 	seed="${SEED_ROOT}/$1"
 	[ -f "${seed}/done" ] && return 0
@@ -170,8 +283,15 @@ make_seed() {
 		echo "# the seed cache's app: no packages of its own" >"${seed}/app/requirements.txt"
 		echo "$1" >"${seed}/app/.python-version"
 		build_user_owns "${seed}"
+		seed_started=$(date +%s)
 		if "${AS_USER}" build "${BUILDPACK_HOME}/bin/compile" "${seed}/app" "${seed}/cache" "${seed}/env" >"${seed}/build.log" 2>&1; then
 			rm -rf "${seed}/app" "${seed}/env"
+			seed_took="$(($(date +%s) - seed_started)) s"
+			echo "    (set-up: the seed cache for Python $1 took ${seed_took})"
+			# (shunit2's name for the suite it runs; nothing when it has none.)
+			# shellcheck disable=SC2154
+			seed_suite=${__shunit_script:-}
+			echo "${seed_took}${seed_suite:+, made by ${seed_suite##*/}}" >"${SEED_ROOT}/$1.took"
 			touch "${seed}/done"
 		else
 			echo "---- the seed cache for Python $1 could not be made; tests start without it ----"
