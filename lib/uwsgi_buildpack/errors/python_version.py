@@ -272,11 +272,14 @@ def requires_python_mismatch(
 ) -> BuildError:
     """The version a file asks for is outside the project's requires-python."""
     if inside is not None:
-        minor = ".".join(inside.split(".")[:2])
+        # runtime.txt takes an exact python-X.Y.Z; .python-version the minor.
+        example = (
+            f"python-{inside}" if request.origin == "runtime.txt" else inside.rsplit(".", 1)[0]
+        )
         fix = f"""\
 Make the two agree: either ask for a version inside the range in
 {request.origin}, for example:
-    {minor}
+    {example}
 or widen requires-python in pyproject.toml, then lock again."""
     else:
         fix = """\
@@ -305,9 +308,8 @@ def requires_python_unsatisfiable(requires: str, supported: Sequence[str]) -> Bu
 pyproject.toml's [project] requires-python is:
     {requires}
 
-The app names no Python version, and no release of the supported versions
-({supported[0]} to {supported[-1]}) that the runtime source offers is inside
-that range.
+The app names no Python version, and the runtime source offers no
+release of a supported version ({supported[0]} to {supported[-1]}) inside that range.
 
 Widen requires-python (then lock again), or name an exact version in a
 .python-version file.""",
@@ -323,9 +325,8 @@ def cached_python_unsupported(cached: str, supported: Sequence[str]) -> BuildErr
 The app names no Python version, so the build would keep the minor version
 of the Python in the build cache, made by the last build: {cached}.
 
-This buildpack supports Python {supported[0]} to {supported[-1]} only (a
-newer buildpack, or one that dropped Python {".".join(cached.split(".")[:2])}, made that
-cache).
+This buildpack supports Python {supported[0]} to {supported[-1]} only: the cache was made by
+another version of the buildpack.
 
 Name the app's Python in a .python-version file in the root of the app,
 for example:
@@ -337,18 +338,19 @@ _ADD_PYTHON_VERSION = """\
 Create a file named .python-version in the root of the app (a dot first,
 no extension), containing only the minor version, for example:
     {minor}
-{uv}and commit it. Give only the minor version: the build then installs its
-newest release, with every security fix."""
+{uv}and commit it. Give only the minor version: the build then installs
+its newest release, with every security fix."""
 
 
 @_coded("python-version::not-specified")
 def python_version_not_specified(minor: str, reason: str, uv: bool) -> Message:
     """No runtime.txt, .python-version or Pipfile.lock version."""
-    pin = f"(with uv: `uv python pin {minor}`) " if uv else ""
+    pin = f"(in a uv project, `uv python pin {minor}` writes it)\n" if uv else ""
     return Message(
         "No Python version was specified.",
         f"""\
-The app names no Python version, so the build chose one: {reason}.
+The app names no Python version, so the build chose one:
+    {reason}.
 
 That choice can change with time (a new Python, a purged build cache) and
 may differ from the Python of your machine, CI or other apps. Name the
@@ -388,9 +390,8 @@ Python {minor} reached its upstream end of life in {when}: it no longer
 gets security fixes (https://devguide.python.org/versions/).
 {heroku}
 
-Upgrade the app to a newer Python as soon as possible, by changing the
-version in {where}, for example to:
-    {EXAMPLE_MINOR}""",
+Upgrade the app to a newer Python (for example {EXAMPLE_MINOR}) as soon as possible.
+{where}.""",
     )
 
 

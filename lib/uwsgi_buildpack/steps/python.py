@@ -138,11 +138,12 @@ def _origin_text(decision: python_version.Decision) -> str:
     return f"{_NO_FILE}; {_no_file_reason(decision)}"
 
 
-# Where a user changes the version, by the source that named it.
+# How a user changes the version, by the source that named it.
 _WHERE = {
-    ".python-version": ".python-version",
-    "runtime.txt": "runtime.txt",
-    "Pipfile.lock": "the Pipfile's [requires] (then lock again: pipenv lock)",
+    ".python-version": "Change the version in .python-version",
+    "runtime.txt": "Change the version in runtime.txt",
+    "Pipfile.lock": "Change python_version in the Pipfile's [requires], then run pipenv lock",
+    "none": "Name it in a .python-version file in the root of the app",
 }
 
 
@@ -167,7 +168,7 @@ def _warnings(
     eol = python_version.end_of_life(minor, today)
     if eol is not None:
         removed = eol.removal is not None and today.isoformat() >= eol.removal
-        where = _WHERE.get(decision.request.origin, "a .python-version file")
+        where = _WHERE.get(decision.request.origin, _WHERE["none"])
         deprecated = errors.python_version_deprecated(
             minor, eol.upstream, eol.removal, removed, where
         )
