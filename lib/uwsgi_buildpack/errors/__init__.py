@@ -7,7 +7,8 @@ how to fix it. Keeping all the text together keeps the wording consistent and
 reviewable. Its modules follow what the message is about:
 
     core            BuildError, Message, the codes (CATALOGUE), internal errors
-    python_version  .python-version and runtime.txt, unsupported versions
+    python_version  the version files, Pipfile.lock's version, requires-python,
+                    unsupported versions, and the warnings about a version
     runtime         the stack, the CPU architecture, the runtime archive's source
     uwsgi           uWSGI's pinned version, its source, its compile
     app             config vars, committed runtime or virtualenv, entry point

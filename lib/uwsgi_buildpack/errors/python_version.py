@@ -1,4 +1,4 @@
-"""The app's Python version: .python-version, runtime.txt, end-of-life and unknown versions."""
+"""The app's Python version: the version files, Pipfile.lock, requires-python, warnings."""
 
 from __future__ import annotations
 

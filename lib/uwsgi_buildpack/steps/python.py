@@ -1,5 +1,10 @@
 """The app's Python: restored from the cache, or downloaded, verified and unpacked.
 
+`choose` decides the version once (runtime/version.decide: the app's files,
+the Pipfile.lock and requires-python of the package-manager decision, the
+cached Python's minor), prints where it came from and Heroku's warnings
+about it, and says what the cache can do for it; `install` does that.
+
 The `python` cache entry holds the whole prefix, installed packages included,
 keyed by Python version, stack and architecture (`PythonKey`). Restored, it
 also brings back what its packages were installed from (packages.PackagesMeta),
