@@ -97,6 +97,22 @@ testPythonVersionTheSourceDoesNotHave() {
 	failsWith "Python 3.12.99 is not available." "Available versions:" "${PY312}"
 }
 
+testMisspelledPythonVersionFile() {
+	app_with_version_file .python_version '3.12\n'
+	failsWith "Your .python-version file is spelled incorrectly." "    '.python_version'" \
+		"named exactly" "'.python-version'" "git mv '.python_version' .python-version"
+	assertNotCaptured "Using Python"
+}
+
+testPypyAndFreeThreadedPythonSayWhyTheyCannotWork() {
+	app_with_version_file .python-version 'pypy3.10\n'
+	failsWith ".python-version asks for PyPy, which is not supported." "Heroku publishes only CPython runtimes"
+	rm -rf "${BUILD_DIR:?}"/*
+	app_with_version_file .python-version '3.14t\n'
+	failsWith ".python-version asks for a free-threaded Python, which is not supported." \
+		"Heroku publishes no free-threaded runtime" "uWSGI does not support"
+}
+
 testRuntimeTxtGarbage() {
 	for content in 'python3.12' '3.12'; do
 		rm -rf "${BUILD_DIR:?}"/*

@@ -337,7 +337,8 @@ seed_cache() {
 
 # app_python_minor: the X.Y the app in BUILD_DIR asks for (runtime.txt first, as
 # the buildpack reads them; the mirror's newest without either), or nothing when
-# the mirror has no such Python.
+# the mirror has no such Python. Pipfile.lock and requires-python are not read:
+# the tests of those seed the cache they need themselves.
 app_python_minor() {
 	if [ -f "${BUILD_DIR}/runtime.txt" ]; then
 		minor=$(sed -n 's/^[[:space:]]*python-\([0-9]*\.[0-9]*\)\..*/\1/p' "${BUILD_DIR}/runtime.txt" | head -n 1)

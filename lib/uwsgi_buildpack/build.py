@@ -81,7 +81,7 @@ def compile(ctx: BuildContext, scratch: Path) -> None:  # noqa: A001 - the build
     ctx.report.set("arch", ctx.platform.arch)
 
     with ctx.report.timed("python"):
-        choice = python_step.choose(ctx)
+        choice = python_step.choose(ctx, dependencies)
         planned, compiling = None, None
         python_ready = threading.Event()
         # A fresh runtime means a cold build: the uWSGI compile starts now,

@@ -7,7 +7,8 @@ how to fix it. Keeping all the text together keeps the wording consistent and
 reviewable. Its modules follow what the message is about:
 
     core            BuildError, Message, the codes (CATALOGUE), internal errors
-    python_version  .python-version and runtime.txt, unsupported versions
+    python_version  the version files, Pipfile.lock's version, requires-python,
+                    unsupported versions, and the warnings about a version
     runtime         the stack, the CPU architecture, the runtime archive's source
     uwsgi           uWSGI's pinned version, its source, its compile
     app             config vars, committed runtime or virtualenv, entry point
@@ -71,13 +72,24 @@ from .packages import (
     uv_lock_outdated,
 )
 from .python_version import (
+    cached_python_unsupported,
+    free_threaded_not_supported,
     invalid_python_version_line,
     invalid_runtime_txt,
     multiple_versions_in_python_version_file,
     no_version_in_python_version_file,
+    pipfile_lock_python_version_invalid,
+    pypy_not_supported,
+    python_patch_outdated,
+    python_version_deprecated,
     python_version_eol,
+    python_version_file_misspelled,
     python_version_not_available,
+    python_version_not_specified,
     python_version_unknown,
+    requires_python_invalid,
+    requires_python_mismatch,
+    requires_python_unsatisfiable,
     version_file_encoding,
     version_files_disagree,
 )
@@ -131,12 +143,14 @@ __all__ = [
     "Message",
     "arch_unsupported",
     "arch_unsupported_on_stack",
+    "cached_python_unsupported",
     "collectstatic_failed",
     "committed_runtime",
     "committed_virtualenv",
     "config_var_unreadable",
     "fallback_app_warning",
     "flask_app_not_found",
+    "free_threaded_not_supported",
     "harakiri_recommendation",
     "hash_mismatch",
     "hook_failed",
@@ -167,15 +181,24 @@ __all__ = [
     "pipfile_invalid",
     "pipfile_lock_invalid",
     "pipfile_lock_outdated",
+    "pipfile_lock_python_version_invalid",
     "pipfile_lock_unhashed",
     "pipfile_not_locked",
     "poetry_export_failed",
     "poetry_lock_outdated",
     "project_not_locked",
     "pyproject_unreadable",
+    "pypy_not_supported",
+    "python_patch_outdated",
+    "python_version_deprecated",
     "python_version_eol",
+    "python_version_file_misspelled",
     "python_version_not_available",
+    "python_version_not_specified",
     "python_version_unknown",
+    "requires_python_invalid",
+    "requires_python_mismatch",
+    "requires_python_unsatisfiable",
     "runtime_archive_corrupt",
     "runtime_archive_missing",
     "runtime_archive_not_listed",

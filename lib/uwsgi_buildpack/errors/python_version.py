@@ -1,10 +1,10 @@
-"""The app's Python version: .python-version, runtime.txt, end-of-life and unknown versions."""
+"""The app's Python version: the version files, Pipfile.lock, requires-python, warnings."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .core import EXAMPLE_MINOR, BuildError, _coded, _quote, _visible
+from .core import EXAMPLE_MINOR, BuildError, Message, _coded, _quote, _visible
 from .records import _Request
 
 _VERSION_FORMS = f"""\
@@ -170,4 +170,256 @@ Available versions: {listed}
 
 Use one of them, or give just the minor version (for example
 {request.minor_version}) to get the newest available release of it.""",
+    )
+
+
+@_coded("python-version-file::misspelled")
+def python_version_file_misspelled(name: str) -> BuildError:
+    """A file whose name misspells .python-version (Heroku's list)."""
+    return BuildError(
+        "Your .python-version file is spelled incorrectly.",
+        f"""\
+The app has a file named (between the quotes):
+    '{_visible(name)}'
+
+The build reads the Python version only from a file named exactly
+'.python-version': a dot first, a hyphen, all lowercase, no extension.
+Ignored, this file would give the app another Python than it asks for.
+
+Rename it (keep the quotes):
+    git mv '{name}' .python-version""",
+    )
+
+
+@_coded("python-version::pypy")
+def pypy_not_supported(where: str, text: str) -> BuildError:
+    """A request for PyPy."""
+    return BuildError(
+        f"{where} asks for PyPy, which is not supported.",
+        f"""\
+{where} reads:
+    {_visible(text)[:100]}
+
+Heroku publishes only CPython runtimes, and this buildpack runs the app
+with uWSGI's CPython plugin, compiled against them: neither has PyPy.
+
+Ask for a CPython version instead, for example:
+    {EXAMPLE_MINOR}""",
+    )
+
+
+@_coded("python-version::free-threaded")
+def free_threaded_not_supported(where: str, text: str) -> BuildError:
+    """A request for a free-threaded (no-GIL) CPython, such as 3.14t."""
+    return BuildError(
+        f"{where} asks for a free-threaded Python, which is not supported.",
+        f"""\
+{where} asks for a free-threaded (no-GIL) CPython:
+    {_visible(text)[:100]}
+
+Heroku publishes no free-threaded runtime, and uWSGI does not support
+free-threaded CPython. uWSGI runs several threads per worker with the
+regular CPython (see `UWSGI_THREADS`).
+
+Ask for the regular build of that version, without the 't', for example:
+    {EXAMPLE_MINOR}""",
+    )
+
+
+@_coded("pipfile-lock::invalid-version")
+def pipfile_lock_python_version_invalid(field: str, value: str) -> BuildError:
+    """Pipfile.lock's python_version or python_full_version is not a version.
+
+    `field` is which of the two, `value` what the lock holds there.
+    """
+    return BuildError(
+        "Invalid Python version in Pipfile.lock.",
+        f"""\
+Pipfile.lock's '{field}' (in _meta.requires) is not a Python version:
+    {_visible(value)[:50]}
+
+{_VERSION_FORMS}
+
+Pipenv copies it from the Pipfile's [requires] section. Fix it there, for
+example:
+    [requires]
+    python_version = "{EXAMPLE_MINOR}"
+then lock again and commit both files:
+    pipenv lock""",
+    )
+
+
+@_coded("requires-python::invalid")
+def requires_python_invalid(value: str, problem: str) -> BuildError:
+    """pyproject.toml's requires-python is not a PEP 440 specifier set."""
+    return BuildError(
+        "Invalid requires-python in pyproject.toml.",
+        f"""\
+pyproject.toml's [project] requires-python is not a version range:
+    {_visible(value)[:100]}
+The problem: {problem}.
+
+It must be a PEP 440 version range, as pip, uv and Poetry read it: limits
+joined by commas, for example:
+    requires-python = ">={EXAMPLE_MINOR}"
+    requires-python = ">=3.12,<3.14"
+Fix it, lock again and push.""",
+    )
+
+
+@_coded("requires-python::mismatch")
+def requires_python_mismatch(
+    request: _Request, version: str, requires: str, inside: str | None
+) -> BuildError:
+    """The version a file asks for is outside the project's requires-python."""
+    if inside is not None:
+        # runtime.txt takes an exact python-X.Y.Z; .python-version the minor.
+        example = (
+            f"python-{inside}" if request.origin == "runtime.txt" else inside.rsplit(".", 1)[0]
+        )
+        fix = f"""\
+Make the two agree: either ask for a version inside the range in
+{request.origin}, for example:
+    {example}
+or widen requires-python in pyproject.toml, then lock again."""
+    else:
+        fix = """\
+No supported Python is inside that range: widen requires-python in
+pyproject.toml, then lock again."""
+    return BuildError(
+        f"Python {version} is outside the project's requires-python.",
+        f"""\
+{request.origin} asks for Python {request} ({version}), but pyproject.toml's
+[project] requires-python is:
+    {requires}
+
+The project says it does not run on that Python, and uv, Poetry and pip
+refuse to install it there.
+
+{fix}""",
+    )
+
+
+@_coded("requires-python::unsatisfiable")
+def requires_python_unsatisfiable(requires: str, supported: Sequence[str]) -> BuildError:
+    """No supported Python the runtime source offers is inside requires-python."""
+    return BuildError(
+        "No supported Python is inside the project's requires-python.",
+        f"""\
+pyproject.toml's [project] requires-python is:
+    {requires}
+
+The app names no Python version, and the runtime source offers no
+release of a supported version ({supported[0]} to {supported[-1]}) inside that range.
+
+Widen requires-python (then lock again), or name an exact version in a
+.python-version file.""",
+    )
+
+
+@_coded("python-version::cached-unsupported")
+def cached_python_unsupported(cached: str, supported: Sequence[str]) -> BuildError:
+    """No version file, and the cached Python is no longer (or not yet) supported."""
+    return BuildError(
+        f"The cached Python {cached} is not supported.",
+        f"""\
+The app names no Python version, so the build would keep the minor version
+of the Python in the build cache, made by the last build: {cached}.
+
+This buildpack supports Python {supported[0]} to {supported[-1]} only: the cache was made by
+another version of the buildpack.
+
+Name the app's Python in a .python-version file in the root of the app,
+for example:
+    {EXAMPLE_MINOR}""",
+    )
+
+
+_ADD_PYTHON_VERSION = """\
+Create a file named .python-version in the root of the app (a dot first,
+no extension), containing only the minor version, for example:
+    {minor}
+{uv}and commit it. Give only the minor version: the build then installs
+its newest release, with every security fix."""
+
+
+@_coded("python-version::not-specified")
+def python_version_not_specified(minor: str, reason: str, uv: bool) -> Message:
+    """No runtime.txt, .python-version or Pipfile.lock version."""
+    pin = f"(in a uv project, `uv python pin {minor}` writes it)\n" if uv else ""
+    return Message(
+        "No Python version was specified.",
+        f"""\
+The app names no Python version, so the build chose one:
+    {reason}.
+
+That choice can change with time (a new Python, a purged build cache) and
+may differ from the Python of your machine, CI or other apps. Name the
+app's Python explicitly:
+
+{_ADD_PYTHON_VERSION.format(minor=minor, uv=pin)}
+
+If the app has a .python-version already, check that it is in the root of
+the app (not a subdirectory), named exactly '.python-version', committed,
+and not listed in .gitignore or .slugignore.""",
+    )
+
+
+_MONTHS = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+)
+
+
+@_coded("python-version::deprecated")
+def python_version_deprecated(
+    minor: str, upstream: str, removal: str | None, removed: bool, where: str
+) -> Message:
+    """The app's Python minor is at or past its end of life."""
+    year, month = upstream.split("-")
+    when = f"{_MONTHS[int(month) - 1]} {year}"
+    if removal is None:
+        heroku = "Heroku has not yet announced when it removes its runtimes of it."
+    elif removed:
+        heroku = f"Heroku removed its runtimes of it on {removal}: builds can fail at any time."
+    else:
+        heroku = f"Heroku removes its runtimes of it on {removal}; after that, builds fail."
+    return Message(
+        f"Python {minor} has reached its end of life.",
+        f"""\
+Python {minor} reached its upstream end of life in {when}: it no longer
+gets security fixes (https://devguide.python.org/versions/).
+{heroku}
+
+Upgrade the app to a newer Python (for example {EXAMPLE_MINOR}) as soon as possible.
+{where}.""",
+    )
+
+
+@_coded("python-version::patch-outdated")
+def python_patch_outdated(version: str, newest: str, origin: str) -> Message:
+    """The app pins a patch release older than the newest known one."""
+    minor = ".".join(version.split(".")[:2])
+    if origin == "Pipfile.lock":
+        fix = f"""\
+Give only the minor version in the Pipfile's [requires] section:
+    python_version = "{minor}"
+(without python_full_version), then lock again: pipenv lock."""
+    elif origin == "runtime.txt":
+        fix = f"""\
+Replace runtime.txt with a .python-version file containing only:
+    {minor}"""
+    else:
+        fix = f"""\
+Give only the minor version in {origin}:
+    {minor}"""
+    return Message(
+        "A Python patch update is available.",
+        f"""\
+{origin} pins Python {version}, but {newest} is out: a newer
+patch release of Python {minor}, with bug and security fixes.
+
+{fix}
+Every build then installs the newest release of {minor} by itself (a patch
+release keeps the installed packages: nothing is reinstalled).""",
     )

@@ -107,6 +107,10 @@ class Dependencies:
     pipfile_checked: bool = False
     # Why the decision was made again (bin/pre_compile ran), for the log.
     redecided_because: str | None = None
+    # pyproject.toml's [project] requires-python, as written, where the
+    # project's file decides the install (no manager, uv, Poetry): the
+    # Python step checks the version against it.
+    requires_python: str | None = None
 
 
 def present_files(build_dir: Path) -> dict[PackageManager, list[str]]:
@@ -128,6 +132,15 @@ def read_pyproject(build_dir: Path) -> dict[str, Any] | None:
         return toml.load(path)
     except toml.Unreadable as exc:
         raise errors.pyproject_unreadable(exc.problem, exc.supported) from None
+
+
+def requires_python(pyproject: dict[str, Any] | None) -> str | None:
+    """`[project] requires-python`, or None; BuildError when it is not a string."""
+    project = toml.table(pyproject, "project") if pyproject is not None else None
+    value = project.get("requires-python") if project is not None else None
+    if value is None or isinstance(value, str):
+        return value
+    raise errors.requires_python_invalid(str(value), "it is not a string")
 
 
 def tool_tables(pyproject: dict[str, Any] | None) -> list[PackageManager]:
@@ -166,7 +179,9 @@ def decide(
     Refused: files of two managers, a Pipfile without its lock, a
     pyproject.toml with Poetry's or uv's tables but no lock (and nothing
     else to install from), and a Pipfile.lock older than its Pipfile.
-    `include_test` adds requirements-test.txt (Heroku CI).
+    `include_test` adds requirements-test.txt (Heroku CI). The parsed
+    Pipfile.lock and pyproject.toml's requires-python go with the decision:
+    the Python step reads the app's version from them.
     """
     found = present_files(build_dir)
     if len(found) > 1:
@@ -203,6 +218,7 @@ def decide(
         pipfile_lock=lock_data,
         pipfile_checked=checked,
         redecided_because=redecided_because,
+        requires_python=requires_python(pyproject),
     )
 
 

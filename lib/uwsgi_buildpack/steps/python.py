@@ -1,5 +1,10 @@
 """The app's Python: restored from the cache, or downloaded, verified and unpacked.
 
+`choose` decides the version once (runtime/version.decide: the app's files,
+the Pipfile.lock and requires-python of the package-manager decision, the
+cached Python's minor), prints where it came from and Heroku's warnings
+about it, and says what the cache can do for it; `install` does that.
+
 The `python` cache entry holds the whole prefix, installed packages included,
 keyed by Python version, stack and architecture (`PythonKey`). Restored, it
 also brings back what its packages were installed from (packages.PackagesMeta),
@@ -25,6 +30,7 @@ version change still does that here.
 from __future__ import annotations
 
 import csv
+import datetime
 import os
 import shutil
 from dataclasses import dataclass
@@ -32,7 +38,9 @@ from pathlib import Path
 
 from .. import cache, errors, output
 from ..context import BuildContext
+from ..packages import manager as package_manager
 from ..runtime import archives as runtime
+from ..runtime import requires_python
 from ..runtime import version as python_version
 from ..wheels import install as wheel_install
 
@@ -107,10 +115,72 @@ def fingerprint(prefix: Path, minor: str) -> Fingerprint:
     return tuple(sorted(entries))
 
 
-def _origin_text(request: python_version.VersionRequest) -> str:
-    if request.origin == "default":
-        return "no .python-version or runtime.txt; the newest supported version"
-    return f"from {request.origin}: {request}"
+_NO_FILE = "no .python-version, runtime.txt or Pipfile.lock version"
+
+
+def _no_file_reason(decision: python_version.Decision) -> str:
+    """Why this version, when no file of the app names one."""
+    passed_over = f"{decision.cached_passed_over}; " if decision.cached_passed_over else ""
+    if decision.request.origin == "cached":
+        return (
+            f"the cached Python {decision.cached} of the last build"
+            f" keeps the app on {decision.request}"
+        )
+    if decision.request.origin == "requires-python":
+        return (
+            f"{passed_over}the newest supported version inside requires-python {decision.requires}"
+        )
+    return f"{passed_over}the newest supported version"
+
+
+def _origin_text(decision: python_version.Decision) -> str:
+    """Why this version, for the `Using Python X.Y.Z (...)` line."""
+    request = decision.request
+    if request.origin == "Pipfile.lock":
+        return f"from Pipfile.lock's {request.field}: {request}"
+    if decision.from_file:
+        return f"from {request.origin}: {request}"
+    return f"{_NO_FILE}; {_no_file_reason(decision)}"
+
+
+# How a user changes the version, by the source that named it.
+_WHERE = {
+    ".python-version": "Change the version in .python-version",
+    "runtime.txt": "Change the version in runtime.txt",
+    "Pipfile.lock": "Change python_version in the Pipfile's [requires], then run pipenv lock",
+    "none": "Name it in a .python-version file in the root of the app",
+}
+
+
+def _warn(ctx: BuildContext, message: errors.Message) -> None:
+    output.warning(message)
+    ctx.report.warned(message)
+
+
+def _warnings(
+    ctx: BuildContext,
+    decision: python_version.Decision,
+    available: dict[str, list[str]] | None,
+    uv: bool,
+) -> None:
+    """Heroku's three warnings about a version: none named, end of life, an old pinned patch.
+
+    Warnings only: each is printed and recorded by its code, and the build goes on.
+    """
+    minor, today = decision.minor, datetime.date.today()
+    if not decision.from_file:
+        _warn(ctx, errors.python_version_not_specified(minor, _no_file_reason(decision), uv))
+    eol = python_version.end_of_life(minor, today)
+    if eol is not None:
+        removed = eol.removal is not None and today.isoformat() >= eol.removal
+        where = _WHERE.get(decision.request.origin, _WHERE["none"])
+        deprecated = errors.python_version_deprecated(
+            minor, eol.upstream, eol.removal, removed, where
+        )
+        _warn(ctx, deprecated)
+    newest = python_version.newer_patch(decision, available)
+    if newest is not None:
+        _warn(ctx, errors.python_patch_outdated(decision.version, newest, decision.request.origin))
 
 
 @dataclass(frozen=True)
@@ -132,9 +202,26 @@ class Choice:
         return not self.reusable and not self.carry
 
 
-def choose(ctx: BuildContext) -> Choice:
-    """Choose the version, and decide whether the cached prefix is kept; prints both."""
+def choose(ctx: BuildContext, dependencies: package_manager.Dependencies) -> Choice:
+    """Choose the version, and decide whether the cached prefix is kept; prints both.
+
+    The sources are runtime.txt, .python-version, then the Pipfile.lock that
+    `dependencies` parsed, then the cached Python's minor, then the newest
+    supported; `dependencies`' requires-python is checked against the choice
+    (runtime/version.py says the rules).
+    """
     request = python_version.read_requested_version(ctx.build_dir)
+    if request is None:
+        request = python_version.pipfile_lock_request(dependencies.pipfile_lock)
+    requires = None
+    if dependencies.requires_python is not None:
+        written = dependencies.requires_python
+        try:
+            requires = requires_python.parse(written)
+        except requires_python.InvalidSpecifier as exc:
+            raise errors.requires_python_invalid(written, exc.problem) from None
+    entry = cache.CacheEntry(ctx.cache_dir, "python")
+    cached = entry.read(PythonKey) if request is None else None
     base_url = (
         ctx.config.get("PYTHON_RUNTIME_URL")
         or os.environ.get("PYTHON_RUNTIME_URL")
@@ -143,14 +230,20 @@ def choose(ctx: BuildContext) -> Choice:
     output.step("Python")
     source = runtime.open_source(base_url)
     plat = ctx.platform
-    version, request = python_version.resolve(request, source.available(plat))
-    minor = ".".join(version.split(".")[:2])
-    output.detail(f"Using Python {version} ({_origin_text(request)})")
+    available = source.available(plat)
+    decision = python_version.decide(
+        request, available, cached=cached.python if cached else None, requires=requires
+    )
+    version, minor = decision.version, decision.minor
+    output.detail(f"Using Python {version} ({_origin_text(decision)})")
+    if requires is not None and decision.from_file:
+        output.detail(f"Python {version} is inside pyproject.toml's requires-python {requires}")
     ctx.report.set("python_version", version)
-    ctx.report.set("python_version_origin", request.origin)
-    ctx.report.set("python_version_requested", str(request))
+    ctx.report.set("python_version_origin", decision.request.origin)
+    ctx.report.set("python_version_requested", str(decision.request))
+    uv = dependencies.manager is not None and dependencies.manager.name == "uv"
+    _warnings(ctx, decision, available, uv)
 
-    entry = cache.CacheEntry(ctx.cache_dir, "python")
     key = PythonKey(python=version, stack=plat.stack, arch=plat.arch)
     reusable, reason = entry.check(key)
     if reusable:
@@ -173,10 +266,8 @@ def choose(ctx: BuildContext) -> Choice:
     return Choice(version, minor, key, source, False, carry, stored, packages)
 
 
-def install(ctx: BuildContext, choice: Choice | None = None) -> Python:
-    """Restore the cached prefix or unpack a fresh runtime, as `choice` (else `choose`) says."""
-    if choice is None:
-        choice = choose(ctx)
+def install(ctx: BuildContext, choice: Choice) -> Python:
+    """Restore the cached prefix or unpack a fresh runtime, as `choice` says."""
     version, minor, key = choice.version, choice.minor, choice.key
     entry = cache.CacheEntry(ctx.cache_dir, "python")
     if choice.reusable:

@@ -49,10 +49,33 @@ SAMPLES: dict[str, list[object]] = {
 }
 
 
+# Messages whose text is made from values of a form (a date, a non-empty list
+# of versions): their arguments, as the build gives them.
+ARGUMENTS: dict[str, list[tuple]] = {
+    "python-version::cached-unsupported": [("3.9", ["3.10", "3.11", "3.12", "3.13", "3.14"])],
+    "python-version::deprecated": [
+        ("3.10", "2026-10", "2027-01-06", False, ".python-version"),
+        ("3.10", "2026-10", None, True, "the cached Python"),
+    ],
+    "requires-python::mismatch": [
+        (SAMPLES["_Request"][0], "3.13.0", ">=3.12,<3.13", "3.12"),
+        (SAMPLES["_Request"][0], "3.13.0", ">=3.12,<3.13", None),
+    ],
+    "requires-python::unsatisfiable": [(">=3.15", ["3.10", "3.11", "3.12", "3.13", "3.14"])],
+}
+
+
 def _made(make: Callable[..., errors.BuildError | errors.Message]) -> Iterator[tuple]:
+    if make.__name__ in _BY_NAME:
+        for args in ARGUMENTS[_BY_NAME[make.__name__]]:
+            yield args, make(*args)
+        return
     parameters = inspect.signature(inspect.unwrap(make)).parameters.values()
     for args in itertools.product(*(SAMPLES[p.annotation] for p in parameters)):
         yield args, make(*args)
+
+
+_BY_NAME = {errors.CATALOGUE[code].__name__: code for code in ARGUMENTS}
 
 
 @pytest.mark.parametrize("code", sorted(errors.CATALOGUE))

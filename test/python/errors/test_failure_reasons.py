@@ -60,6 +60,28 @@ CASES = [
         "heroku-24",
     ),
     (
+        "python-version-file::misspelled",
+        _both(_write("requirements.txt", ""), _write(".python_version", "3.12\n")),
+        "heroku-24",
+    ),
+    ("python-version::pypy", _write(".python-version", "pypy3.10\n"), "heroku-24"),
+    ("python-version::free-threaded", _write(".python-version", "3.14t\n"), "heroku-24"),
+    (
+        "pipfile-lock::invalid-version",
+        _write("Pipfile.lock", '{"_meta": {"requires": {"python_version": "3.x"}}, "default": {}}'),
+        "heroku-24",
+    ),
+    (
+        "requires-python::invalid",
+        _write("pyproject.toml", '[project]\nname = "x"\nrequires-python = "^3.12"\n'),
+        "heroku-24",
+    ),
+    (
+        "requires-python::unsatisfiable",
+        _write("pyproject.toml", '[project]\nname = "x"\nrequires-python = "<3.10"\n'),
+        "heroku-24",
+    ),
+    (
         "package-manager::multiple",
         _both(_write("requirements.txt", ""), _write("poetry.lock", "")),
         "heroku-24",

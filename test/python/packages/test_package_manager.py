@@ -173,3 +173,33 @@ def test_a_requirements_app_never_reads_its_pyproject(tmp_path):
     files = {"requirements.txt": "six==1.16.0\n", "pyproject.toml": "not = [toml\n"}
     decided = package_manager.decide(app(tmp_path, files))
     assert decided.manager is package_manager.PIP and not decided.installs_project
+
+
+_RANGE = '[project]\nname = "x"\nrequires-python = ">=3.12,<3.13"\n'
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"pyproject.toml": _RANGE},  # a plain project, installed with pip install .
+        {"pyproject.toml": _RANGE + "[tool.uv]\n", "uv.lock": ""},
+        {"pyproject.toml": _RANGE + "[tool.poetry]\n", "poetry.lock": ""},
+    ],
+    ids=["project", "uv", "poetry"],
+)
+def test_requires_python_goes_with_the_decision_where_pyproject_decides(tmp_path, files):
+    decided = package_manager.decide(app(tmp_path, files))
+    assert decided.requires_python == ">=3.12,<3.13"
+
+
+def test_requires_python_is_not_read_where_requirements_files_decide(tmp_path):
+    files = {"requirements.txt": "six\n", "pyproject.toml": _RANGE}
+    assert package_manager.decide(app(tmp_path, files)).requires_python is None
+
+
+def test_a_requires_python_that_is_not_a_string_is_refused(tmp_path):
+    pyproject = '[project]\nname = "x"\nrequires-python = 3.12\n'
+    with pytest.raises(errors.BuildError) as caught:
+        package_manager.decide(app(tmp_path, {"pyproject.toml": pyproject}))
+    assert caught.value.code == "requires-python::invalid"
+    assert "not a string" in caught.value.body

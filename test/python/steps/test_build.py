@@ -42,7 +42,7 @@ def recorded(monkeypatch):
         version = "3.12.1"
 
     monkeypatch.setattr(package_manager, "decide", decide)
-    monkeypatch.setattr(python_step, "choose", lambda ctx: Choice())
+    monkeypatch.setattr(python_step, "choose", lambda ctx, dependencies: Choice())
     monkeypatch.setattr(python_step, "install", lambda ctx, choice: python_result(META))
     monkeypatch.setattr(python_step, "bootstrap_pip", lambda ctx, python, scratch: None)
     monkeypatch.setattr(uwsgi_step, "install", lambda ctx, python, planned, compiling: None)

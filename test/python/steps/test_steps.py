@@ -138,7 +138,7 @@ def test_python_installs_a_fresh_runtime_then_restores_it_from_the_cache(
     first = dataclasses.replace(first, cache_dir=tmp_path / "cache")
     env = runtime.python_env(first.prefix, dict(first.env))
     first = dataclasses.replace(first, env=env)
-    fresh = python_step.install(first)
+    fresh = python_step.install(first, python_step.choose(first, NO_DEPS))
     assert (fresh.version, fresh.minor, fresh.restored) == ("3.12.1", "3.12", None)
     assert fresh.fresh
     python_step.bootstrap_pip(first, fresh, tmp_path / "pip")
@@ -155,7 +155,7 @@ def test_python_installs_a_fresh_runtime_then_restores_it_from_the_cache(
     second.build_dir.mkdir(parents=True)
     second = dataclasses.replace(second, env=runtime.python_env(second.prefix, dict(first.env)))
     (second.build_dir / ".python-version").write_text("3.12\n")
-    restored = python_step.install(second)
+    restored = python_step.install(second, python_step.choose(second, NO_DEPS))
     assert restored.restored is not None and not restored.fresh
     assert restored.restored.packages is not None
     assert restored.restored.packages.uwsgi_wheel_sha256 == "e" * 64
@@ -169,7 +169,7 @@ def test_a_patch_release_keeps_the_installed_packages(tmp_path, mirror_url, caps
     (first.build_dir / ".python-version").write_text("3.12\n")
     first = dataclasses.replace(first, cache_dir=tmp_path / "cache")
     first = dataclasses.replace(first, env=runtime.python_env(first.prefix, dict(first.env)))
-    fresh = python_step.install(first)
+    fresh = python_step.install(first, python_step.choose(first, NO_DEPS))
     python_step.bootstrap_pip(first, fresh, tmp_path / "pip")
     # A package with files outside site-packages, as pip records them; one
     # RECORD line names a file of the runtime itself, which must stay the new one.
@@ -199,7 +199,7 @@ def test_a_patch_release_keeps_the_installed_packages(tmp_path, mirror_url, caps
     second.build_dir.mkdir(parents=True)
     second = dataclasses.replace(second, env=runtime.python_env(second.prefix, dict(first.env)))
     (second.build_dir / ".python-version").write_text("3.12\n")
-    carried = python_step.install(second)
+    carried = python_step.install(second, python_step.choose(second, NO_DEPS))
     out = capsys.readouterr().out
     assert "Python 3.12.0 -> 3.12.1: a patch release of the same minor version" in out
     assert carried.restored is not None and carried.restored.carried_from == "3.12.0"
@@ -242,6 +242,124 @@ def test_only_a_patch_release_of_the_same_minor_keeps_the_packages(tmp_path):
     assert not is_patch_change({**stored, "format": "0"})
     assert not is_patch_change({**stored, "requirements": ""})
     assert not is_patch_change({k: v for k, v in stored.items() if k != "requirements"})
+
+
+@pytest.fixture
+def listing(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A runtime source on 127.0.0.1 whose SHA256SUMS the test writes (no archives:
+    choose reads only the listing). Yields its URL and the SHA256SUMS path."""
+    root = tmp_path / "runtimes"
+    root.mkdir()
+    sums = root / "SHA256SUMS"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", sums
+    httpd.shutdown()
+
+
+def _list(sums: Path, *versions: str) -> None:
+    sums.write_text(
+        "".join(f"{'0' * 64}  python-{v}-ubuntu-24.04-amd64.tar.zst\n" for v in versions)
+    )
+
+
+def _choose(
+    tmp_path: Path, url: str, files: dict[str, str]
+) -> tuple[python_step.Choice, BuildContext]:
+    ctx = make_ctx(tmp_path, {"PYTHON_RUNTIME_URL": url})
+    for name, content in files.items():
+        (ctx.build_dir / name).write_text(content)
+    return python_step.choose(ctx, app_step.check(ctx)), ctx
+
+
+def test_choose_reads_the_version_pipfile_lock_records(tmp_path, listing, capsys):
+    url, sums = listing
+    _list(sums, "3.12.1", "3.13.0")
+    lock = {"_meta": {"requires": {"python_version": "3.12"}}, "default": {}}
+    choice, ctx = _choose(tmp_path, url, {"Pipfile.lock": json.dumps(lock)})
+    assert choice.version == "3.12.1"
+    out = capsys.readouterr().out
+    assert "Using Python 3.12.1 (from Pipfile.lock's python_version: 3.12)" in out
+    assert "python-version::not-specified" not in ctx.report.warnings
+    assert ctx.report.data["python_version_origin"] == "Pipfile.lock"
+
+
+def test_choose_keeps_the_cached_minor_and_warns_that_no_version_is_named(
+    tmp_path, listing, capsys
+):
+    url, sums = listing
+    _list(sums, "3.12.0", "3.12.1", "3.13.0")
+    ctx = make_ctx(tmp_path)
+    entry = cache.CacheEntry(ctx.cache_dir, "python")
+    (tmp_path / "prefix").mkdir()
+    entry.store_tree(tmp_path / "prefix", python_step.PythonKey("3.12.0", PLAT.stack, PLAT.arch))
+    choice, ctx = _choose(tmp_path, url, {"requirements.txt": "six\n"})
+    assert choice.version == "3.12.1"
+    out = capsys.readouterr().out
+    assert (
+        "Using Python 3.12.1 (no .python-version, runtime.txt or Pipfile.lock version;"
+        " the cached Python 3.12.0 of the last build keeps the app on 3.12)"
+    ) in out
+    assert " !     Warning: No Python version was specified." in out
+    assert " !         3.12\n" in out  # the .python-version to add
+    assert ctx.report.warnings[0] == "python-version::not-specified"
+    assert ctx.report.data["python_version_origin"] == "cached"
+
+
+def test_choose_takes_the_newest_inside_requires_python(tmp_path, listing, capsys):
+    url, sums = listing
+    _list(sums, "3.11.7", "3.12.1", "3.13.0")
+    pyproject = '[project]\nname = "x"\nversion = "1"\nrequires-python = ">=3.11,<3.13"\n'
+    choice, ctx = _choose(tmp_path, url, {"pyproject.toml": pyproject})
+    assert choice.version == "3.12.1"
+    out = capsys.readouterr().out
+    assert "the newest supported version inside requires-python >=3.11,<3.13)" in out
+    assert ctx.report.warnings[0] == "python-version::not-specified"
+
+
+def test_choose_refuses_a_version_file_outside_requires_python(tmp_path, listing):
+    url, sums = listing
+    _list(sums, "3.12.1", "3.13.0")
+    pyproject = '[project]\nname = "x"\nversion = "1"\nrequires-python = "<3.13"\n'
+    with pytest.raises(errors.BuildError) as caught:
+        _choose(tmp_path, url, {"pyproject.toml": pyproject, ".python-version": "3.13\n"})
+    assert caught.value.code == "requires-python::mismatch"
+
+
+def test_choose_refuses_a_requires_python_that_is_not_pep_440(tmp_path, listing):
+    url, sums = listing
+    _list(sums, "3.12.1")
+    pyproject = '[project]\nname = "x"\nversion = "1"\nrequires-python = "^3.12"\n'
+    with pytest.raises(errors.BuildError) as caught:
+        _choose(tmp_path, url, {"pyproject.toml": pyproject})
+    assert caught.value.code == "requires-python::invalid"
+    assert "Poetry's or npm's range syntax" in caught.value.body
+
+
+def test_choose_warns_about_an_end_of_life_minor_with_heroku_s_removal_date(
+    tmp_path, listing, capsys
+):
+    url, sums = listing
+    _list(sums, "3.10.13", "3.12.1")
+    choice, ctx = _choose(tmp_path, url, {".python-version": "3.10\n"})
+    assert choice.version == "3.10.13"  # a warning: the build goes on
+    out = capsys.readouterr().out
+    assert " !     Warning: Python 3.10 has reached its end of life." in out
+    assert "October 2026" in out and "2027-01-06" in out
+    assert ctx.report.warnings == ["python-version::deprecated"]
+
+
+def test_choose_warns_about_a_pinned_patch_older_than_the_newest(tmp_path, listing, capsys):
+    url, sums = listing
+    _list(sums, "3.12.0", "3.12.1")
+    choice, ctx = _choose(tmp_path, url, {"runtime.txt": "python-3.12.0\n"})
+    assert choice.version == "3.12.0"
+    out = capsys.readouterr().out
+    assert " !     Warning: A Python patch update is available." in out
+    assert "runtime.txt pins Python 3.12.0, but 3.12.1 is out" in out
+    assert "python-version::patch-outdated" in ctx.report.warnings
 
 
 # --- uwsgi --------------------------------------------------------------------
