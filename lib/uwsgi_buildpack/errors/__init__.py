@@ -10,7 +10,8 @@ reviewable. Its modules follow what the message is about:
     python_version  .python-version and runtime.txt, unsupported versions
     runtime         the stack, the CPU architecture, the runtime archive's source
     uwsgi           uWSGI's pinned version, its source, its compile
-    app             config vars, committed runtime or virtualenv, entry point
+    app             config vars, committed runtime or virtualenv, entry point,
+                    the Procfile's web process
     packages        pip, hashes, locks, package managers and their locks
     hooks           bin/pre_compile, bin/post_compile, collectstatic
     uwsgi_ini       the app's own uwsgi.ini, harakiri
@@ -32,12 +33,14 @@ public name of its modules.
 from __future__ import annotations
 
 from .app import (
+    asgi_app,
     committed_runtime,
     committed_virtualenv,
     config_var_unreadable,
     fallback_app_warning,
     flask_app_not_found,
     no_entry_point,
+    web_program_missing,
 )
 from .core import (
     CATALOGUE,
@@ -130,6 +133,7 @@ __all__ = [
     "Message",
     "arch_unsupported",
     "arch_unsupported_on_stack",
+    "asgi_app",
     "collectstatic_failed",
     "committed_runtime",
     "committed_virtualenv",
@@ -198,5 +202,6 @@ __all__ = [
     "uwsgi_version_not_found",
     "version_file_encoding",
     "version_files_disagree",
+    "web_program_missing",
     "zstd_missing",
 ]
