@@ -153,12 +153,18 @@ def _from_poetry_lock(
     )
     env = poetry_lock.poetry_env(ctx.env, ctx.pip_cache / "poetry")
     lock = scratch / "requirements.lock"
-    poetry_lock.export(poetry, ctx.build_dir, lock, env)
+    older = poetry_lock.export(poetry, ctx.build_dir, lock, env)
     pins = frozenset(requirements.pinned_names(lock))
     output.detail(
         f"poetry.lock: {len(pins)} packages, installed in pip's hash-checking mode"
         " (only the main group; the lock matches pyproject.toml)"
     )
+    if older is not None:
+        output.detail(
+            f"poetry.lock is lock-version {older}, made by Poetry 1.x, which records no markers:"
+            f" resolved from the lock's packages alone for Python {python.version}, as"
+            " `poetry install` does (no package index read)"
+        )
     return Lock(lock, pins)
 
 
