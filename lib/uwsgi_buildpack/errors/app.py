@@ -142,6 +142,9 @@ To serve your app, do one of:
 def asgi_app(module: str, reason: str, framework: str) -> BuildError:
     """The entry point is an ASGI app, and the web process would serve it with uWSGI."""
     shown = _visible(module)[:200]
+    # uvicorn calls a factory (`module:create_app()`) with --factory.
+    factory, paren, _ = shown.partition("(")
+    server = f"uvicorn --factory {factory}" if paren else f"uvicorn {shown}"
     return BuildError(
         f"{shown} is an ASGI app, which uWSGI cannot serve.",
         f"""\
@@ -155,7 +158,7 @@ TypeError, a 500 from uWSGI and a 503 from Heroku's router.
 Serve it with an ASGI server. Add one to the app's requirements (uvicorn,
 hypercorn, or gunicorn with uvicorn's workers) and give the app a Procfile
 with its web process, for example:
-    web: uvicorn {shown} --host 0.0.0.0 --port $PORT
+    web: {server} --host 0.0.0.0 --port $PORT
 Or, if the app also has a WSGI app (a Flask or Django one), point the build
 at it instead:
     heroku config:set UWSGI_MODULE=module:wsgi_app""",

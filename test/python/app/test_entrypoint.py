@@ -381,3 +381,14 @@ def test_wsgi_py_importing_the_dash_server(tmp_path):
 def test_an_unknown_object_in_wsgi_py_is_still_served_for_the_boot_check(tmp_path):
     app = make(tmp_path, {"wsgi.py": "from somelib import make\napplication = make()\n"})
     assert find(app, None).module == "wsgi:application"
+
+
+def test_an_asgi_factory_is_refused_with_uvicorn_s_factory_option(tmp_path):
+    app = make(
+        tmp_path,
+        {"svc.py": "from fastapi import FastAPI\n\ndef create_app():\n    return FastAPI()\n"},
+    )
+    with pytest.raises(BuildError) as error:
+        find(app, None)
+    assert error.value.facts["module"] == "svc:create_app()"
+    assert "web: uvicorn --factory svc:create_app --host 0.0.0.0 --port $PORT" in error.value.body
