@@ -139,8 +139,13 @@ def not_wsgi(app: object, spec: str = "") -> str | None:
             else "; set UWSGI_MODULE to the module:callable of the app's WSGI app"
         )
         return f"{_described(app)} is not callable{hint}"
+    if hasattr(app, "__wrapped__"):
+        # A decorator's function (werkzeug's `@Request.application` makes a
+        # WSGI app of `def app(request)`) or a proxy: its signature, as
+        # inspect reports it, is the wrapped function's, not the one called.
+        return None
     try:
-        signature = inspect.signature(app)
+        signature = inspect.signature(app, follow_wrapped=False)
     except (TypeError, ValueError):  # a builtin or compiled callable: nothing to read
         return None
     try:

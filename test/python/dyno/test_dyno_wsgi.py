@@ -7,6 +7,7 @@ callables, fed by the same kind of chunk sequence uwsgi.chunked_read returns.
 
 from __future__ import annotations
 
+import functools
 import io
 
 import pytest
@@ -122,7 +123,22 @@ class _Wsgi:
         return []
 
 
-@pytest.mark.parametrize("app", [_echo_app([]), _Wsgi(), lambda *args: [], print])
+def _request_application(view):
+    """Like werkzeug's `@Request.application`: a WSGI app made of `def view(request)`."""
+
+    @functools.wraps(view)
+    def application(*args):
+        return view(args[-2])(*args[-2:])
+
+    return application
+
+
+@_request_application
+def _view(request):
+    return _echo_app([])
+
+
+@pytest.mark.parametrize("app", [_echo_app([]), _Wsgi(), lambda *args: [], print, _view])
 def test_wsgi_callables_pass_the_boot_check(app) -> None:
     assert wsgi.not_wsgi(app) is None
 
