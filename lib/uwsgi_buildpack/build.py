@@ -14,7 +14,9 @@ Order matters:
 3. The app's dependencies, made to match its requirements exactly (pip-tools).
    When none of their inputs changed since the cached build, pip is not run at
    all: that is most builds, and the reason a warm build takes about a second.
-4. Default config (uwsgi.ini, Procfile), run-time environment, relocation.
+4. Default config (uwsgi.ini, Procfile), run-time environment, relocation;
+   after bin/post_compile, the Procfile's web process checked (its programs
+   must be in the slug or on the stack).
 5. The Python prefix saved back to the cache, only if something changed.
 
 Each step is a module of its own under `steps/`: it takes the BuildContext and
@@ -35,6 +37,7 @@ from .steps import collectstatic as collectstatic_step
 from .steps import configure as configure_step
 from .steps import hooks as hooks_step
 from .steps import packages as packages_step
+from .steps import procfile as procfile_step
 from .steps import python as python_step
 from .steps import slug as slug_step
 from .steps import uwsgi as uwsgi_step
@@ -113,6 +116,7 @@ def compile(ctx: BuildContext, scratch: Path) -> None:  # noqa: A001 - the build
         configure_step.configure(ctx, app)
     with ctx.report.timed("post_compile"):
         hooks_step.run(ctx, "post_compile")
+    procfile_step.check(ctx, app)
     with ctx.report.timed("finish"):
         slug_step.finish(ctx, python, app, packages, wheel)
 

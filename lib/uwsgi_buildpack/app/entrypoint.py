@@ -2,7 +2,8 @@
 
 The build must not import the app: importing runs arbitrary code that expects
 config vars, databases and services the build does not have. Instead we read
-the source with `ast` and look for a module-level name bound to the callable.
+the source with `ast` and look for a module-level name bound to the callable,
+and follow it (bindings.py) to what makes it: uWSGI serves WSGI apps only.
 
 The places looked at, in order (the first that names an app wins, and the
 build log says which and why):
@@ -22,13 +23,27 @@ build log says which and why):
    get_wsgi_application, or a call to create_app/make_app), else one that
    defines a `create_app` or `make_app` factory callable without arguments.
 
+Whatever names it, the app is then what the source binds it to:
+
+- an ASGI app (FastAPI, Starlette, Quart, Litestar, Sanic, Django's
+  get_asgi_application or a project whose only entry is asgi.py, ...) is
+  never served as WSGI: uWSGI would call it with (environ, start_response)
+  and every request would fail. With the default uwsgi.ini as the web
+  process, the build fails and says how to serve it (an ASGI server in the
+  Procfile); with a Procfile of its own, the build writes no uwsgi.ini;
+- a Dash app is not a WSGI callable (Dash 2) but holds one: its `server`.
+  The entry point is the module's `server = app.server` when it has one,
+  else `module:app.server`.
+
 Factories are served as `module:create_app()`: the slug's WSGI wrapper calls
 them once per worker at boot, as uWSGI's own `module = pkg:create_app()` does.
 
 An app with Python files of its own and none of the above fails the build: a
 demo page in production would hide the mistake until someone visits the app.
 An app with no Python files at all (uWSGI's guide's example, which is
-nothing but requirements) still gets werkzeug's test page.
+nothing but requirements) still gets werkzeug's test page. Neither applies
+when the web process does not run the default uwsgi.ini: nothing is served
+from it then.
 """
 
 from __future__ import annotations
@@ -40,6 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import errors
+from . import bindings
 
 FALLBACK_MODULE = "werkzeug.testapp:test_app"
 
@@ -54,22 +70,6 @@ ROOT_CANDIDATES = (
 APP_NAMES = ("app", "application")
 FACTORY_NAMES = ("create_app", "make_app")
 
-# What a module-level `app = X(...)` must call to count as a WSGI app in step
-# 5: the last part of the called name (`falcon.App` -> `App`). Deliberately
-# narrow, since any module may bind `app` to something else entirely.
-APP_CONSTRUCTORS = frozenset(
-    {
-        "Flask",  # Flask
-        "App",  # falcon.App
-        "API",  # falcon.API (Falcon 2)
-        "Bottle",  # bottle.Bottle
-        "default_app",  # bottle.default_app()
-        "make_wsgi_app",  # Pyramid: config.make_wsgi_app()
-        "get_wsgi_application",  # Django
-        *FACTORY_NAMES,
-    }
-)
-
 # Files and directories that are not the app's own importable top level.
 _NOT_APP_MODULES = frozenset({"setup.py", "manage.py", "conftest.py", "noxfile.py", "fabfile.py"})
 _NOT_APP_DIRS = frozenset(
@@ -83,20 +83,21 @@ class EntryPoint:
 
     `env` holds variables the app needs at boot that the build found in its
     source (Django's DJANGO_SETTINGS_MODULE from manage.py); a config var of
-    the same name wins.
+    the same name wins. An entry point with `asgi` set is what the search
+    found, but not something uWSGI can serve.
     """
 
     module: str
     reason: str
     is_fallback: bool = False
     env: dict[str, str] = field(default_factory=dict)
+    # An ASGI app (`framework` says whose): never served by uWSGI.
+    asgi: bool = False
+    framework: str = ""
 
 
-def _parse(path: Path) -> ast.Module | None:
-    try:
-        return ast.parse(path.read_bytes(), filename=str(path))
-    except (SyntaxError, ValueError, OSError):
-        return None
+_parse = bindings.parse
+_module_file = bindings.module_file
 
 
 def _bound_names(path: Path) -> set[str]:
@@ -117,37 +118,6 @@ def _bound_names(path: Path) -> set[str]:
             for alias in node.names:
                 names.add((alias.asname or alias.name).split(".")[0])
     return names
-
-
-def _called_name(node: ast.expr) -> str | None:
-    """`Flask` for `Flask(__name__)`, `App` for `falcon.App()`, else None."""
-    if not isinstance(node, ast.Call):
-        return None
-    func = node.func
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return None
-
-
-def _app_objects(tree: ast.Module) -> dict[str, str]:
-    """Module-level `app`/`application` bound to a known WSGI app: name -> what is called."""
-    found: dict[str, str] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign):
-            targets, value = node.targets, node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets, value = [node.target], node.value
-        else:
-            continue
-        called = _called_name(value)
-        if called not in APP_CONSTRUCTORS:
-            continue
-        for target in targets:
-            if isinstance(target, ast.Name) and target.id in APP_NAMES:
-                found[target.id] = called
-    return found
 
 
 def _factories(tree: ast.Module) -> list[str]:
@@ -202,15 +172,6 @@ def _flask_app_setting(build_dir: Path, config: Mapping[str, str]) -> tuple[str,
     return None
 
 
-def _module_file(build_dir: Path, module: str) -> Path | None:
-    """The source file of a dotted module name under the app's directory."""
-    base = build_dir.joinpath(*module.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def _module_name_of_file(build_dir: Path, path_text: str) -> str:
     """Flask's prepare_import: a file path -> dotted module name (packages walked up)."""
     path = (build_dir / path_text).resolve()
@@ -226,14 +187,15 @@ def _module_name_of_file(build_dir: Path, path_text: str) -> str:
     return ".".join(parts)
 
 
-def _from_flask_app(build_dir: Path, value: str, where: str) -> EntryPoint:
+def _from_flask_app(reader: bindings.Reader, value: str, where: str) -> EntryPoint:
+    build_dir = reader.build_dir
     module, sep, attr = value.partition(":")
     module = module.strip()
     if module.endswith(".py") or "/" in module:
         module = _module_name_of_file(build_dir, module)
     shown = f"FLASK_APP={value} in {where}" if where.startswith(".") else f"{where}: {value}"
     if sep and attr.strip():
-        return EntryPoint(f"{module}:{attr.strip()}", shown)
+        return _classified(reader, module, attr.strip(), shown)
     path = _module_file(build_dir, module)
     tree = _parse(path) if path else None
     if tree is None:
@@ -241,10 +203,67 @@ def _from_flask_app(build_dir: Path, value: str, where: str) -> EntryPoint:
     names = _bound_names(path) if path else set()
     for name in APP_NAMES:
         if name in names:
-            return EntryPoint(f"{module}:{name}", f"{shown}, which defines `{name}`")
+            return _classified(reader, module, name, f"{shown}, which defines `{name}`")
     for name in _factories(tree):
-        return EntryPoint(f"{module}:{name}()", f"{shown}, which defines the factory `{name}`")
+        return _classified(
+            reader, module, f"{name}()", f"{shown}, which defines the factory `{name}`"
+        )
     raise errors.flask_app_not_found(value, where, module)
+
+
+# --- What the name is bound to ------------------------------------------------
+
+
+def _classified(reader: bindings.Reader, module: str, attr: str, reason: str) -> EntryPoint:
+    """The entry point `module:attr`, as what the source binds it to makes it.
+
+    `attr` is a name, `name()` (a factory, with or without arguments) or a
+    dotted attribute. An ASGI app comes back with `asgi` set; a framework
+    object holding its WSGI app (Dash) as that app: the module's own name for
+    it (`server = app.server`) when it has one, else `module:app.server`.
+    """
+    name, paren, _ = attr.partition("(")
+    name = name.strip()
+    if "." in name or not name.isidentifier():
+        return EntryPoint(f"{module}:{attr}", reason)
+    binding = reader.call(module, name) if paren else reader.name(module, name)
+    if binding.kind == bindings.ASGI:
+        made = f"{reason}, made by {binding.shown}"
+        return EntryPoint(
+            f"{module}:{attr}",
+            reason if not binding.shown or binding.shown in reason else made,
+            asgi=True,
+            framework=binding.framework,
+        )
+    if binding.kind == bindings.HOLDER and not paren:
+        holder = f"{name} = {binding.shown}" if binding.shown else name
+        own = reader.attribute_named(module, name, binding.attribute)
+        if own:
+            return EntryPoint(
+                f"{module}:{own}",
+                f"{reason}, a {binding.framework} app (`{holder}`), whose WSGI app is"
+                f" `{own} = {name}.{binding.attribute}`",
+            )
+        return EntryPoint(
+            f"{module}:{name}.{binding.attribute}",
+            f"{reason}, a {binding.framework} app (`{holder}`), whose WSGI app is"
+            f" its `{binding.attribute}`",
+        )
+    return EntryPoint(f"{module}:{attr}", reason)
+
+
+def _from_config_var(reader: bindings.Reader, spec: str) -> EntryPoint:
+    """UWSGI_MODULE as given; an ASGI app it names in the app's source is marked so."""
+    reason = "from the UWSGI_MODULE config var"
+    module, _, attr = spec.partition(":")
+    module = module.strip()
+    if module.endswith(".py") or "/" in module or reader.module(module) is None:
+        return EntryPoint(spec, reason)
+    entry = _classified(reader, module, attr.strip() or "application", reason)
+    if entry.asgi:
+        return EntryPoint(spec, entry.reason, asgi=True, framework=entry.framework)
+    # Served as given: the wrapper loads exactly what the config var says.
+    return EntryPoint(spec, reason)
 
 
 # --- Django -------------------------------------------------------------------
@@ -279,7 +298,8 @@ def _string_assignment(tree: ast.Module, name: str) -> str | None:
     return None
 
 
-def _django_from_manage_py(build_dir: Path, notes: list[str]) -> EntryPoint | None:
+def _django_from_manage_py(reader: bindings.Reader, notes: list[str]) -> EntryPoint | None:
+    build_dir = reader.build_dir
     tree = _parse(build_dir / "manage.py")
     if tree is None:
         return None
@@ -292,7 +312,21 @@ def _django_from_manage_py(build_dir: Path, notes: list[str]) -> EntryPoint | No
     if settings_tree is None:
         notes.append(f"manage.py names the settings {settings}, not found in the app")
         return None
+    where = f"Django project: manage.py sets DJANGO_SETTINGS_MODULE={settings}, whose"
     wsgi_app = _string_assignment(settings_tree, "WSGI_APPLICATION")
+    asgi_app = _string_assignment(settings_tree, "ASGI_APPLICATION")
+    if (not wsgi_app or "." not in wsgi_app) and asgi_app and "." in asgi_app:
+        # A project served as ASGI only (Django Channels, async views).
+        module, _, name = asgi_app.rpartition(".")
+        if _module_file(build_dir, module) is not None:
+            entry = _classified(reader, module, name, f"{where} ASGI_APPLICATION is {asgi_app}")
+            return EntryPoint(
+                entry.module,
+                entry.reason,
+                env={"DJANGO_SETTINGS_MODULE": settings},
+                asgi=True,
+                framework=entry.framework or "Django (ASGI_APPLICATION)",
+            )
     if not wsgi_app or "." not in wsgi_app:
         notes.append(f"{settings_file.relative_to(build_dir)} sets no WSGI_APPLICATION")
         return None
@@ -300,11 +334,13 @@ def _django_from_manage_py(build_dir: Path, notes: list[str]) -> EntryPoint | No
     if _module_file(build_dir, module) is None:
         notes.append(f"WSGI_APPLICATION names {module}, not found in the app")
         return None
+    entry = _classified(reader, module, name, f"{where} WSGI_APPLICATION is {wsgi_app}")
     return EntryPoint(
-        f"{module}:{name}",
-        f"Django project: manage.py sets DJANGO_SETTINGS_MODULE={settings}, whose"
-        f" WSGI_APPLICATION is {wsgi_app}",
+        entry.module,
+        entry.reason,
         env={"DJANGO_SETTINGS_MODULE": settings},
+        asgi=entry.asgi,
+        framework=entry.framework,
     )
 
 
@@ -323,19 +359,51 @@ def django_settings_files(build_dir: Path) -> list[Path]:
     return found
 
 
-def django_projects(build_dir: Path) -> list[str]:
-    """Top-level packages that look like a Django project (settings + wsgi.py)."""
+def django_projects(build_dir: Path, entry: str = "wsgi.py") -> list[str]:
+    """Top-level packages that look like a Django project (settings + wsgi.py, or `entry`)."""
     if not (build_dir / "manage.py").is_file():
         return []
     found = []
     for child in sorted(build_dir.iterdir()):
         if child.name.startswith(".") or not child.is_dir():
             continue
-        wsgi = child / "wsgi.py"
+        module = child / entry
         has_settings = (child / "settings.py").is_file() or (child / "settings").is_dir()
-        if wsgi.is_file() and has_settings and "application" in _bound_names(wsgi):
+        if module.is_file() and has_settings and "application" in _bound_names(module):
             found.append(child.name)
     return found
+
+
+def _django(reader: bindings.Reader, notes: list[str]) -> EntryPoint | None:
+    """Step 4: manage.py's settings, else the one project with settings and wsgi.py (or asgi.py)."""
+    entry = _django_from_manage_py(reader, notes)
+    if entry:
+        return entry
+    projects = django_projects(reader.build_dir)
+    if len(projects) == 1:
+        project = projects[0]
+        return _classified(
+            reader,
+            f"{project}.wsgi",
+            "application",
+            f"Django project `{project}` (manage.py and {project}/wsgi.py)",
+        )
+    asgi_projects = django_projects(reader.build_dir, "asgi.py")
+    if not projects and len(asgi_projects) == 1:
+        project = asgi_projects[0]
+        entry = _classified(
+            reader,
+            f"{project}.asgi",
+            "application",
+            f"Django project `{project}` (manage.py and {project}/asgi.py, no wsgi.py)",
+        )
+        return EntryPoint(
+            entry.module,
+            entry.reason,
+            asgi=True,
+            framework=entry.framework or "Django (asgi.py)",
+        )
+    return None
 
 
 # --- Any top-level module -------------------------------------------------------
@@ -353,30 +421,50 @@ def _top_level_modules(build_dir: Path) -> Iterator[tuple[str, Path]]:
                 yield module, child
         elif child.is_dir() and name.isidentifier() and (child / "__init__.py").is_file():
             yield name, child / "__init__.py"
-            for sub in ("wsgi.py", "app.py", "main.py"):
+            for sub in ("wsgi.py", "app.py", "main.py", "asgi.py"):
                 if (child / sub).is_file():
                     yield f"{name}.{sub[: -len('.py')]}", child / sub
 
 
-def _scan(build_dir: Path) -> tuple[EntryPoint | None, list[str]]:
-    """Step 5: an app object anywhere at the top level, else a factory."""
+def _app_objects(reader: bindings.Reader, module: str, path: Path) -> Iterator[EntryPoint]:
+    """Step 5 in one module: `app`/`application` bound to a framework's app (WSGI or not)."""
+    found = reader.module(module)
+    if found is None:
+        return
+    shown = path.relative_to(reader.build_dir)
+    for name in APP_NAMES:
+        if name not in found.values and name not in found.imports and name not in found.functions:
+            continue
+        binding = reader.name(module, name)
+        if binding.kind == bindings.UNKNOWN:
+            continue
+        what = f"`{name} = {binding.shown}`" if binding.shown else f"`{name}`"
+        yield _classified(reader, module, name, f"{shown} defines {what}")
+
+
+def _scan(reader: bindings.Reader) -> tuple[EntryPoint | None, list[str]]:
+    """Step 5: a WSGI app object anywhere at the top level, else an ASGI one, else a factory."""
     objects: list[EntryPoint] = []
+    asgi: list[EntryPoint] = []
     factories: list[EntryPoint] = []
-    for module, path in _top_level_modules(build_dir):
+    for module, path in _top_level_modules(reader.build_dir):
         tree = _parse(path)
         if tree is None:
             continue
-        shown = path.relative_to(build_dir)
-        for name, called in _app_objects(tree).items():
-            reason = f"{shown} defines `{name} = {called}(...)`"
-            objects.append(EntryPoint(f"{module}:{name}", reason))
+        for entry in _app_objects(reader, module, path):
+            (asgi if entry.asgi else objects).append(entry)
+        shown = path.relative_to(reader.build_dir)
         for name in _factories(tree):
-            reason = f"{shown} defines the factory `{name}`"
-            factories.append(EntryPoint(f"{module}:{name}()", reason))
-    found = objects or factories
+            entry = _classified(
+                reader, module, f"{name}()", f"{shown} defines the factory `{name}`"
+            )
+            (asgi if entry.asgi else factories).append(entry)
+    # An ASGI app wins over a factory that may make anything, never over a
+    # WSGI app: that one uWSGI can serve.
+    found = objects or asgi or factories
     if not found:
         return None, []
-    others = [entry.module for entry in found[1:]]
+    others = [entry.module for entry in [*objects, *asgi, *factories] if entry is not found[0]]
     return found[0], others
 
 
@@ -392,34 +480,16 @@ def has_own_python(build_dir: Path) -> bool:
     return False
 
 
-def uses_default_ini(build_dir: Path) -> bool:
-    """Whether the web process runs the default uwsgi.ini (no Procfile, or one that says so)."""
-    procfile = build_dir / "Procfile"
-    try:
-        text = procfile.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    for line in text.splitlines():
-        if line.strip().startswith("web:"):
-            return "uwsgi.ini" in line
-    return False
-
-
-def find(
-    build_dir: Path, configured_module: str | None, config: Mapping[str, str] | None = None
-) -> EntryPoint:
-    """The entry point for the default uwsgi.ini (see the module docstring for the order).
-
-    Raises BuildError when the app has Python files of its own, its web
-    process runs the default uwsgi.ini, and none of them names an app.
-    """
+def _search(
+    reader: bindings.Reader, configured_module: str | None, config: Mapping[str, str]
+) -> tuple[EntryPoint | None, list[str]]:
+    """The first entry point of the five places (ASGI ones included), and Django's notes."""
+    build_dir = reader.build_dir
     if configured_module:
-        return EntryPoint(configured_module, "from the UWSGI_MODULE config var")
-    flask_app = _flask_app_setting(build_dir, config or {})
+        return _from_config_var(reader, configured_module), []
+    flask_app = _flask_app_setting(build_dir, config)
     if flask_app:
-        return _from_flask_app(build_dir, *flask_app)
+        return _from_flask_app(reader, *flask_app), []
     for filename, callables in ROOT_CANDIDATES:
         path = build_dir / filename
         if not path.is_file():
@@ -428,29 +498,50 @@ def find(
         for name in callables:
             if name in names:
                 module = filename[: -len(".py")]
-                return EntryPoint(f"{module}:{name}", f"{filename} defines `{name}`")
+                return _classified(reader, module, name, f"{filename} defines `{name}`"), []
     notes: list[str] = []
     if (build_dir / "manage.py").is_file():
-        entry = _django_from_manage_py(build_dir, notes)
+        entry = _django(reader, notes)
         if entry:
-            return entry
-        projects = django_projects(build_dir)
-        if len(projects) == 1:
-            project = projects[0]
-            return EntryPoint(
-                f"{project}.wsgi:application",
-                f"Django project `{project}` (manage.py and {project}/wsgi.py)",
-            )
+            return entry, notes
     else:
         notes.append("no manage.py")
-    entry, others = _scan(build_dir)
-    if entry:
-        if others:
-            return EntryPoint(
-                entry.module, f"{entry.reason}; also found: {', '.join(others)}", env=entry.env
-            )
+    entry, others = _scan(reader)
+    if entry and others:
+        entry = EntryPoint(
+            entry.module,
+            f"{entry.reason}; also found: {', '.join(others)}",
+            env=entry.env,
+            asgi=entry.asgi,
+            framework=entry.framework,
+        )
+    return entry, notes
+
+
+def find(
+    build_dir: Path,
+    configured_module: str | None,
+    config: Mapping[str, str] | None = None,
+    *,
+    served: bool = True,
+) -> EntryPoint | None:
+    """The entry point for the default uwsgi.ini (see the module docstring for the order).
+
+    `served`: the web process runs the default uwsgi.ini. Then an ASGI app,
+    or no app in an app with Python files of its own, raises BuildError, and
+    an app without Python files gets the fallback page. Otherwise what the
+    search found comes back as it is (an ASGI one marked so), and None when
+    it found nothing.
+    """
+    reader = bindings.Reader(build_dir)
+    entry, notes = _search(reader, configured_module, config or {})
+    if entry is not None:
+        if entry.asgi and served:
+            raise errors.asgi_app(entry.module, entry.reason, entry.framework)
         return entry
-    if has_own_python(build_dir) and uses_default_ini(build_dir):
+    if not served:
+        return None
+    if has_own_python(build_dir):
         scanned = [str(path.relative_to(build_dir)) for _, path in _top_level_modules(build_dir)]
         raise errors.no_entry_point(notes, scanned)
     return EntryPoint(FALLBACK_MODULE, "no WSGI entry point found in the app", is_fallback=True)

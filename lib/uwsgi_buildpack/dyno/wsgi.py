@@ -39,6 +39,15 @@ Transfer-Encoding costs one dictionary lookup and one Python call.
 The limit is BP_UWSGI_BODY_LIMIT bytes (the CHUNKED_BODY_LIMIT_MB config var,
 default 100, converted by .profile.d), which the ini also gives uWSGI as
 `chunked-input-limit`: a client may send the whole body as one chunk.
+
+Before serving anything, the wrapper checks once, at boot, that what it
+loaded is a WSGI callable (`not_wsgi`): callable, not a coroutine function,
+not an ASGI app. The build reads the source and cannot see every object (a
+value made at run time, UWSGI_MODULE changed after the build); uWSGI itself
+would take any object and fail every request with a TypeError and a 500.
+For an object that is not one, the wrapper logs one line that names it and
+says what to do, and defines no `application`: uWSGI finds no app, and
+`need-app` (in the default uwsgi.ini) stops the dyno at boot.
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+import inspect
 import os
 import sys
 import tempfile
@@ -103,6 +113,58 @@ def load(spec: str) -> WsgiApp:
     if kwargs is not None:
         obj = obj(*args, **kwargs)
     return obj
+
+
+def not_wsgi(app: object, spec: str = "") -> str | None:
+    """Why `app` (loaded from the entry point `spec`) cannot be served as WSGI, or None.
+
+    WSGI calls `app(environ, start_response)` and iterates over what it
+    returns. An ASGI app is called with (scope, receive, send) and is a
+    coroutine function (`async def __call__`); a framework object such as a
+    Dash 2 app is not callable at all.
+    """
+    call = getattr(app, "__call__", None)  # noqa: B004 - the method itself is inspected
+    if inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(call):
+        return (
+            f"{_described(app)} is an ASGI app (a coroutine function: async def), and uWSGI"
+            " serves WSGI apps only; serve it with an ASGI server (a Procfile web line running"
+            " uvicorn, with uvicorn in the requirements)"
+        )
+    if not callable(app):
+        server = getattr(app, "server", None)
+        holder = f"{spec}.server" if spec and ":" in spec and "(" not in spec else "...server"
+        hint = (
+            f"; its `server` attribute is one: set UWSGI_MODULE={holder}"
+            if server is not None and callable(server) and not_wsgi(server) is None
+            else "; set UWSGI_MODULE to the module:callable of the app's WSGI app"
+        )
+        return f"{_described(app)} is not callable{hint}"
+    if hasattr(app, "__wrapped__"):
+        # A decorator's function (werkzeug's `@Request.application` makes a
+        # WSGI app of `def app(request)`) or a proxy: its signature, as
+        # inspect reports it, is the wrapped function's, not the one called.
+        return None
+    try:
+        signature = inspect.signature(app, follow_wrapped=False)
+    except (TypeError, ValueError):  # a builtin or compiled callable: nothing to read
+        return None
+    try:
+        signature.bind(object(), object())
+    except TypeError:
+        return (
+            f"{_described(app)} cannot be called as app(environ, start_response): its signature"
+            f" is {signature}"
+        )
+    return None
+
+
+def _described(app: object) -> str:
+    """`a 'Dash' object`, `the function main`: what the log names."""
+    if inspect.isfunction(app) or inspect.ismethod(app):
+        return f"the function {getattr(app, '__qualname__', app)}"
+    if inspect.isclass(app):
+        return f"the class {app.__qualname__}"
+    return f"a {type(app).__qualname__!r} object"
 
 
 def _limit() -> int:
@@ -177,8 +239,15 @@ else:
     if not _spec:
         raise RuntimeError("BP_UWSGI_APP is not set: the default uwsgi.ini sets it")
     _body_limit = _limit()
-    application = wrap(load(_spec), uwsgi.chunked_read, _body_limit)
-    uwsgi.log(
-        f"uwsgi-buildpack: serving {_spec}; chunked request bodies de-chunked,"
-        f" up to {_body_limit // 1048576} MB"
-    )
+    _app = load(_spec)
+    _problem = not_wsgi(_app, _spec)
+    if _problem is not None:
+        # One line, and no `application`: uWSGI then finds no app here, and
+        # need-app stops the dyno at boot instead of a 500 per request.
+        uwsgi.log(f"uwsgi-buildpack: cannot serve {_spec}: {_problem}")
+    else:
+        application = wrap(_app, uwsgi.chunked_read, _body_limit)
+        uwsgi.log(
+            f"uwsgi-buildpack: serving {_spec}; chunked request bodies de-chunked,"
+            f" up to {_body_limit // 1048576} MB"
+        )

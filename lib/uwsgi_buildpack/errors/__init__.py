@@ -11,7 +11,8 @@ reviewable. Its modules follow what the message is about:
                     unsupported versions, and the warnings about a version
     runtime         the stack, the CPU architecture, the runtime archive's source
     uwsgi           uWSGI's pinned version, its source, its compile
-    app             config vars, committed runtime or virtualenv, entry point
+    app             config vars, committed runtime or virtualenv, entry point,
+                    the Procfile's web process
     packages        pip, hashes, locks, package managers and their locks
     hooks           bin/pre_compile, bin/post_compile, collectstatic
     uwsgi_ini       the app's own uwsgi.ini, harakiri
@@ -34,12 +35,14 @@ public name of its modules.
 from __future__ import annotations
 
 from .app import (
+    asgi_app,
     committed_runtime,
     committed_virtualenv,
     config_var_unreadable,
     fallback_app_warning,
     flask_app_not_found,
     no_entry_point,
+    web_program_missing,
 )
 from .core import (
     CATALOGUE,
@@ -58,6 +61,7 @@ from .packages import (
     lock_generated_notice,
     lock_outdated_warning,
     multiple_package_managers,
+    not_all_pinned,
     pip_install_failed,
     pipfile_invalid,
     pipfile_lock_invalid,
@@ -144,6 +148,7 @@ __all__ = [
     "arch_unsupported",
     "arch_unsupported_on_stack",
     "cached_python_unsupported",
+    "asgi_app",
     "collectstatic_failed",
     "committed_runtime",
     "committed_virtualenv",
@@ -177,6 +182,7 @@ __all__ = [
     "multiple_versions_in_python_version_file",
     "no_entry_point",
     "no_version_in_python_version_file",
+    "not_all_pinned",
     "pip_install_failed",
     "pipfile_invalid",
     "pipfile_lock_invalid",
@@ -222,5 +228,6 @@ __all__ = [
     "uwsgi_version_not_found",
     "version_file_encoding",
     "version_files_disagree",
+    "web_program_missing",
     "zstd_missing",
 ]

@@ -76,15 +76,19 @@ nothing to serve. It looked, in this order, for:
   4. a Django project: manage.py's DJANGO_SETTINGS_MODULE and that settings
      module's WSGI_APPLICATION;{details}
   5. a top-level module or package binding `app` or `application` to a Flask,
-     Falcon, Bottle, Pyramid or Django app, or defining create_app() or
+     Falcon, Bottle, Pyramid, Django or Dash app, or defining create_app() or
      make_app() callable without arguments.{looked_at}
+(A Dash app is served through its Flask server, `server = app.server`.)
 
 Rather than serve a demo page in place of your app, the build stops. Tell it
-where the app is (module:callable, or module:factory() for an app factory),
-then push again:
+where the WSGI app is (module:callable, or module:factory() for an app
+factory), then push again:
     heroku config:set UWSGI_MODULE=myapp.wsgi:application
 or set FLASK_APP in .flaskenv, or commit a uwsgi.ini with a `module = ...`
-line.""",
+line. uWSGI serves WSGI apps only: an ASGI app (FastAPI, Starlette, Quart,
+Litestar, Sanic, a Django project's asgi.py) needs an ASGI server instead, in
+the requirements and in a Procfile web line, such as
+    web: uvicorn main:app --host 0.0.0.0 --port $PORT""",
     )
 
 
@@ -128,4 +132,69 @@ To serve your app, do one of:
         heroku config:set UWSGI_MODULE=myapp.wsgi:application
   - add a wsgi.py that defines `application`, or
   - commit a uwsgi.ini with a `module = ...` line.""",
+    )
+
+
+# --- Apps uWSGI cannot serve, and the Procfile's web process ------------------
+
+
+@_coded("entrypoint::asgi")
+def asgi_app(module: str, reason: str, framework: str) -> BuildError:
+    """The entry point is an ASGI app, and the web process would serve it with uWSGI."""
+    shown = _visible(module)[:200]
+    # uvicorn calls a factory (`module:create_app()`) with --factory.
+    factory, paren, _ = shown.partition("(")
+    server = f"uvicorn --factory {factory}" if paren else f"uvicorn {shown}"
+    return BuildError(
+        f"{shown} is an ASGI app, which uWSGI cannot serve.",
+        f"""\
+The build found the app's entry point, {shown}
+({_visible(reason)[:300]}).
+It is a {framework} app: an ASGI app, called with (scope, receive, send).
+uWSGI serves WSGI apps only, and the app's web process is uWSGI (there is no
+Procfile web line, or it runs uwsgi.ini): every request would fail with a
+TypeError, a 500 from uWSGI and a 503 from Heroku's router.
+
+Serve it with an ASGI server. Add one to the app's requirements (uvicorn,
+hypercorn, or gunicorn with uvicorn's workers) and give the app a Procfile
+with its web process, for example:
+    web: {server} --host 0.0.0.0 --port $PORT
+Or, if the app also has a WSGI app (a Flask or Django one), point the build
+at it instead:
+    heroku config:set UWSGI_MODULE=module:wsgi_app""",
+    )
+
+
+@_coded("procfile::program-not-found")
+def web_program_missing(program: str, command: str, package: str, is_path: bool) -> BuildError:
+    """The Procfile's web process runs a program the dyno will not have."""
+    shown = _visible(program)[:100]
+    if is_path:
+        where = f"`{shown}` is not a file of the app"
+        fixes = f"""\
+  - commit {shown} (an executable file), or correct the path in the
+    Procfile;"""
+    else:
+        where = (
+            f"`{shown}` is neither installed in the app's Python (.heroku/python/bin)\n"
+            "nor a program the stack's run image has"
+        )
+        fixes = f"""\
+  - add it to the app's requirements ({_visible(package)[:100]} in requirements.txt,
+    or with your package manager), and push again;"""
+    return BuildError(
+        f"The Procfile's web process runs {shown}, which the dyno will not have.",
+        f"""\
+Procfile: web: {_visible(command)[:300]}
+
+{where}, so the dyno would crash at boot with "{shown}: command not
+found" (H10). (This buildpack installs uWSGI, not gunicorn or any other
+server; the build checks the programs after bin/post_compile.)
+
+Do one of:
+{fixes}
+  - remove the web line from the Procfile: the buildpack then serves the
+    app's WSGI app with uWSGI (web: uwsgi uwsgi.ini).
+If another buildpack provides {shown}, set that buildpack to run before this
+one (heroku buildpacks:add --index 1 ...).""",
     )

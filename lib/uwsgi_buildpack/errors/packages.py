@@ -348,3 +348,61 @@ again and commit them:
     poetry lock
     git add pyproject.toml poetry.lock""",
     )
+
+
+# --- A hash-pinned lock that does not pin every package pip needs ----------
+
+
+@_coded("requirements::not-all-pinned")
+def not_all_pinned(
+    requirements: str,
+    missing: Sequence[tuple[str, str]],
+    locked: Sequence[str] | None,
+    manager: _Manager,
+) -> BuildError:
+    """pip's hash-checking mode needed packages the file it was given does not pin.
+
+    `missing` is (package, what requires it); `locked` the missing packages
+    the manager's lock does record (None: unknown, or not a manager's lock).
+    """
+    names = "\n".join(
+        f"  {name}" + (f"  (required by {parent})" if parent else "") for name, parent in missing
+    )
+    if manager.lock is None:
+        return BuildError(
+            f"{requirements} pins hashes but not every package it needs.",
+            f"""\
+{requirements} has --hash options, so pip installs it in hash-checking mode,
+where every package, dependencies included, must be pinned with == and its
+hashes. These are required but not pinned:
+{names}
+
+Lock again with every dependency and its hashes, and commit the file:
+    {manager.rehash_command}""",
+        )
+    label, lock = manager.label, manager.lock
+    if locked:
+        them = "it" if len(locked) == 1 else "them"
+        cause = f"""\
+{lock} does lock {", ".join(locked)}: the export left {them} out. That is
+a fault of the export (the buildpack's own {label}), not of your lock; please
+report it with this build log. Locking again with a current {label} writes
+the same versions in a form the export reads, and works around it:
+    {manager.lock_command}
+and commit {lock}."""
+    else:
+        cause = f"""\
+{lock} does not lock {"them" if len(missing) > 1 else "it"}, though a package it locks requires
+{"them" if len(missing) > 1 else "it"}: the lock is incomplete (edited by hand, or made from another
+pyproject.toml). Lock again and commit it:
+    {manager.lock_command}"""
+    return BuildError(
+        f"pip needs packages the export of {lock} does not pin.",
+        f"""\
+The build exported {lock} to a hash-pinned requirements file, which pip
+installs in hash-checking mode: every package must be in it. These are
+required but were not exported:
+{names}
+
+{cause}""",
+    )

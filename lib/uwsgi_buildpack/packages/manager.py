@@ -233,3 +233,33 @@ def _main_files(manager: PackageManager | None, build_dir: Path) -> tuple[str, t
     if any((build_dir / name).is_file() for name in ("pyproject.toml", "setup.py")):
         return "project", requirements.PROJECT_FILES
     return "none", ()
+
+
+def locked_names(build_dir: Path, manager: PackageManager) -> frozenset[str] | None:
+    """The (normalized) names of every package the manager's lock records; None if unknown.
+
+    For telling a lock that lacks a package from an export of it that
+    dropped one. poetry.lock and uv.lock are TOML with a `[[package]]` array,
+    Pipfile.lock JSON with its `default` and `develop` tables; a lock this
+    Python cannot read (or pip's requirements files, which are not a
+    manager's lock) gives None.
+    """
+    if manager.lock is None:
+        return None
+    path = build_dir / manager.lock
+    if manager is PIPENV:
+        try:
+            data = pipfile_lock.load(path)
+        except errors.BuildError:
+            return None
+        names = [*data.get("default", {}), *data.get("develop", {})]
+    else:
+        try:
+            document = toml.load(path)
+        except toml.Unreadable:
+            return None
+        packages = document.get("package", [])
+        if not isinstance(packages, list):
+            return None
+        names = [p.get("name", "") for p in packages if isinstance(p, dict)]
+    return frozenset(requirements.normalise(name) for name in names if isinstance(name, str))

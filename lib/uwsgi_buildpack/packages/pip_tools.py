@@ -21,8 +21,9 @@ from pathlib import Path
 
 from .. import commands, errors
 from . import pip as dependencies
-from .manager import PackageManager
+from .manager import PackageManager, locked_names
 from .own_tools import Installed
+from .requirements import normalise
 
 
 def compile_lock(
@@ -91,7 +92,7 @@ def sync(
     argv += [str(f) for f in files]
     return commands.run_logged(
         argv,
-        lambda text: sync_failure(source_name, manager, text),
+        lambda text: sync_failure(source_name, manager, text, build_dir),
         env=env,
         cwd=str(build_dir),
         echo=True,
@@ -100,12 +101,58 @@ def sync(
     )
 
 
-def sync_failure(source_name: str, manager: PackageManager, output: str) -> errors.BuildError:
-    """What a failed pip-sync's `output` means: a hash that did not match, or pip's own error."""
+def sync_failure(
+    source_name: str, manager: PackageManager, output: str, build_dir: Path | None = None
+) -> errors.BuildError:
+    """What a failed pip-sync's `output` means.
+
+    A hash that did not match; a package pip needed that the hash-pinned file
+    does not pin (for a manager's lock: whether the lock records it, which
+    tells a lock that lacks it from an export that dropped it); or pip's own
+    error.
+    """
     mismatched = hash_mismatches(output)
     if mismatched:
         return errors.hash_mismatch(source_name, mismatched, manager)
+    unpinned = not_pinned(output)
+    if unpinned:
+        recorded = locked_names(build_dir, manager) if build_dir is not None else None
+        locked = (
+            None
+            if recorded is None
+            else [name for name, _ in unpinned if normalise(name) in recorded]
+        )
+        return errors.not_all_pinned(source_name, unpinned, locked, manager)
     return errors.pip_install_failed(source_name, _without_traceback(output)[-30:])
+
+
+# pip: "ERROR: In --require-hashes mode, all requirements must have their
+# versions pinned with ==. These do not:" then one indented line each:
+# "    uvloop!=0.15.0,>=0.14.0 from https://... (from uvicorn[standard]==0.32.0->-r x (line 2))"
+_UNPINNED_MARK = "all requirements must have their versions pinned with =="
+_UNPINNED = re.compile(r"^\s+([A-Za-z0-9][A-Za-z0-9._-]*)[^(]*(?:\(from ([^)]*?)(?:->|\)))?")
+
+
+def not_pinned(pip_output: str) -> list[tuple[str, str]]:
+    """(package, what requires it) of each requirement pip's hash-checking mode found unpinned."""
+    found: list[tuple[str, str]] = []
+    in_block = False
+    for line in pip_output.splitlines():
+        if _UNPINNED_MARK in line:
+            in_block = True
+            continue
+        if not in_block:
+            continue
+        match = _UNPINNED.match(line)
+        if match is None:
+            break
+        parent = match[2] or ""
+        if parent.startswith("-r "):
+            parent = ""
+        entry = (match[1], parent)
+        if entry not in found:
+            found.append(entry)
+    return found
 
 
 def hash_mismatches(pip_output: str) -> list[str]:

@@ -23,6 +23,14 @@ A lock older than its pyproject.toml is refused, as Poetry's own `poetry
 install` and `poetry check --lock` refuse it: `poetry export` compares the
 content hash poetry.lock records with pyproject.toml's before it writes
 anything. It does not read the package index.
+
+Locks written by Poetry 1.x (lock-version 2.0 and older: most of the locks
+users have) record no markers per package, and poetry-plugin-export's own walk
+of such a lock drops packages (uvicorn[standard]'s uvloop, locked by Poetry
+1.8). So the export runs as `poetry_export.py`, Poetry's own code driven the
+way `poetry install` reads such a lock: resolved again from the lock's
+packages alone, for the app's Python; a current lock goes to `poetry export`
+unchanged. Both in one Poetry start-up.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ from pathlib import Path
 from .. import commands, errors
 from .own_tools import Installed
 
+# Run by the app's Python beside Poetry, never imported by the helper.
+EXPORTER = Path(__file__).with_name("poetry_export.py")
 # What Poetry says of a lock older than pyproject.toml (Poetry 1.x and 2.x).
 _OUTDATED_MARK = "changed significantly since poetry.lock was last generated"
 
@@ -52,21 +62,29 @@ def poetry_env(env: dict[str, str], cache: Path) -> dict[str, str]:
     }
 
 
-def export(poetry: Installed, build_dir: Path, dest: Path, env: dict[str, str]) -> None:
+def export(poetry: Installed, build_dir: Path, dest: Path, env: dict[str, str]) -> str | None:
     """The lock's main group (no dev groups, not the project) with hashes, into `dest`.
 
-    A lock older than pyproject.toml is refused here: `poetry export` makes
-    the same content-hash check as `poetry check --lock` and `poetry install`
+    A lock older than pyproject.toml is refused here: the exporter makes the
+    same content-hash check as `poetry check --lock` and `poetry install`
     before it writes anything, so one Poetry run (a second or more of start-up
-    on a build machine) does both.
+    on a build machine) does both. Returns the lock's lock-version when it is
+    one Poetry 1.x wrote (resolved again, as `poetry install` does), else None.
     """
     raw = dest.with_name(dest.name + ".poetry")
-    argv = poetry.argv("export", "--only", "main", "--format", "requirements.txt")
-    commands.run_logged(argv + ["--output", str(raw)], export_failure, env=env, cwd=str(build_dir))
+    # -I: neither the exporter's directory (which holds a poetry.py of ours)
+    # nor the app's directory comes before Poetry on sys.path.
+    argv = [str(poetry.python), "-I", str(EXPORTER), str(poetry.path), str(raw)]
+    said = commands.run_logged(argv, export_failure, env=env, cwd=str(build_dir))
     try:
         dest.write_text(without_index_options(raw.read_text(encoding="utf-8")), encoding="utf-8")
     finally:
         raw.unlink(missing_ok=True)
+    for line in said:
+        version, _, how = line.partition(": ")
+        if version.startswith("lock-version ") and how.startswith("resolved"):
+            return version[len("lock-version ") :]
+    return None
 
 
 def export_failure(output: str) -> errors.BuildError:

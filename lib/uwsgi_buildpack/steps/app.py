@@ -1,4 +1,5 @@
-"""What the app is: checks of its source, its dependencies, its entry point and UWSGI_STATS.
+"""What the app is: checks of its source, its dependencies, its web process, its entry point
+and UWSGI_STATS.
 
 `check` runs first, before anything is downloaded: an app whose files cannot
 work, or whose lock would be ignored, fails within a second, and the package
@@ -8,7 +9,9 @@ add files) and decides the rest once; only a hook that actually ran makes it
 decide the dependencies again. Every later step uses `App`: the packages step
 installs the dependencies, werkzeug for the fallback page and uwsgitop for
 the stats server, the configure step writes the entry point into the default
-uwsgi.ini, and the slug step writes the stats address into `.profile.d`.
+uwsgi.ini (or says why it writes none), the procfile step checks the web
+process's programs, and the slug step writes the stats address into
+`.profile.d`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import errors
-from ..app import entrypoint, stats
+from ..app import entrypoint, procfile, stats
 from ..context import PREFIX_IN_APP, BuildContext
 from ..packages import manager as package_manager
 from .hooks import Hook
@@ -24,16 +27,18 @@ from .hooks import Hook
 
 @dataclass(frozen=True)
 class App:
-    """The app's dependencies, entry point (None with its own uwsgi.ini) and stats address."""
+    """The app's dependencies, web process, entry point and stats address.
+
+    `entry` is None when the app brings its own uwsgi.ini (`own_ini`), and
+    when its web process does not run uwsgi.ini and the build found no app;
+    an ASGI entry point (`entry.asgi`) is only ever there in the second case.
+    """
 
     entry: entrypoint.EntryPoint | None
     stats_address: str | None
     dependencies: package_manager.Dependencies
-
-    @property
-    def own_ini(self) -> bool:
-        """The app brings its own uwsgi.ini."""
-        return self.entry is None
+    web: procfile.WebProcess = procfile.DEFAULT
+    own_ini: bool = False
 
 
 def check(ctx: BuildContext) -> package_manager.Dependencies:
@@ -54,21 +59,28 @@ def check(ctx: BuildContext) -> package_manager.Dependencies:
 def inspect(
     ctx: BuildContext, dependencies: package_manager.Dependencies, pre_compile: Hook
 ) -> App:
-    """Find the entry point (unless the app has a uwsgi.ini) and decide UWSGI_STATS.
+    """Read the web process, find the entry point (unless the app has a uwsgi.ini), decide
+    UWSGI_STATS.
 
     The dependencies are `check`'s, decided again only when bin/pre_compile
-    ran: it may have added or removed the files they were decided from.
+    ran: it may have added or removed the files they were decided from. The
+    entry point must be one uWSGI can serve only when the web process runs
+    uWSGI with the app's uwsgi.ini (no Procfile web line, or one that does).
     """
     if pre_compile.ran:
         dependencies = package_manager.decide(
             ctx.build_dir, include_test=ctx.test_mode, redecided_because="bin/pre_compile ran"
         )
+    web = procfile.read(ctx.build_dir)
     entry = None
-    if not (ctx.build_dir / "uwsgi.ini").is_file():
+    own_ini = (ctx.build_dir / "uwsgi.ini").is_file()
+    if not own_ini:
         configured = ctx.config.get("UWSGI_MODULE", "").strip() or None
-        entry = entrypoint.find(ctx.build_dir, configured, ctx.config)
+        entry = entrypoint.find(ctx.build_dir, configured, ctx.config, served=web.runs_uwsgi_ini)
     return App(
         entry=entry,
         stats_address=stats.address(ctx.config.get("UWSGI_STATS")),
         dependencies=dependencies,
+        web=web,
+        own_ini=own_ini,
     )

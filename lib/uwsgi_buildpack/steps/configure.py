@@ -1,6 +1,11 @@
 """uWSGI's configuration: the app's own uwsgi.ini checked, or a default one written.
 
-And a default Procfile when the app has none.
+And a default Procfile when the app has none. When the web process does not
+run uWSGI with uwsgi.ini (a Procfile running gunicorn, uvicorn, ...), the log
+says so first: whatever uwsgi.ini the slug has serves nothing then, static
+files included. A default uwsgi.ini is still written for a WSGI app (for
+`uwsgi uwsgi.ini` in another process type or a one-off dyno), and none for an
+ASGI app or when no app was found.
 """
 
 from __future__ import annotations
@@ -18,11 +23,21 @@ from .app import App
 def configure(ctx: BuildContext, app: App) -> None:
     """Check or write uwsgi.ini, write a Procfile if the app has none."""
     output.step("Configuring uWSGI")
-    if app.entry is None:
+    statics = [] if app.own_ini else static_files.find(ctx.build_dir)
+    if not app.web.runs_uwsgi_ini:
+        output.detail(_not_served_by_uwsgi(app, statics))
+    if app.own_ini:
         output.detail("Using the app's own uwsgi.ini")
         check_own_ini(ctx.build_dir / "uwsgi.ini", ctx.build_dir, ctx.report)
+    elif app.entry is None:
+        output.detail("No uwsgi.ini written: the build found no WSGI app in the app's source")
+    elif app.entry.asgi:
+        output.detail(
+            f"No uwsgi.ini written: {app.entry.module} is an ASGI app ({app.entry.reason};"
+            f" {app.entry.framework}), which uWSGI cannot serve"
+        )
     else:
-        _write_default_ini(ctx, app)
+        _write_default_ini(ctx, app, statics)
     if (ctx.build_dir / "Procfile").is_file():
         output.detail("Using the app's own Procfile")
     else:
@@ -32,15 +47,34 @@ def configure(ctx: BuildContext, app: App) -> None:
         output.detail("UWSGI_STATS is set: uwsgitop is installed (run it with heroku ps:exec)")
 
 
-def _write_default_ini(ctx: BuildContext, app: App) -> None:
+def _not_served_by_uwsgi(app: App, statics: list[static_files.StaticMapping]) -> str:
+    """The log's line for a web process that is not uWSGI with uwsgi.ini."""
+    web = app.web
+    which = "uWSGI without uwsgi.ini" if web.runs_uwsgi else web.program
+    urls = ", ".join(f"{mapping.url}/" for mapping in statics)
+    served = f"the app (whitenoise) or {which} must serve them" + (f" ({urls})" if urls else "")
+    return (
+        f"The web process runs {which} (Procfile: web: {web.shown}): uwsgi.ini is not used by"
+        f" it, and static files are not served by uWSGI; {served}"
+    )
+
+
+def _write_default_ini(
+    ctx: BuildContext, app: App, statics: list[static_files.StaticMapping]
+) -> None:
     entry = app.entry
     assert entry is not None
     if entry.is_fallback:
         warning = errors.fallback_app_warning()
         output.warning(warning)
         ctx.report.warned(warning)
-    statics = static_files.find(ctx.build_dir)
     uwsgi_config.write_default_ini(ctx.build_dir, entry, statics)
+    if not app.web.runs_uwsgi_ini:
+        output.detail(
+            f"Wrote a default uwsgi.ini serving {entry.module} ({entry.reason}), for `uwsgi"
+            " uwsgi.ini` in other processes; the web process does not use it"
+        )
+        return
     output.detail(f"Wrote a default uwsgi.ini serving {entry.module} ({entry.reason})")
     for mapping in statics:
         output.detail(

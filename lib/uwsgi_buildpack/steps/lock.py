@@ -148,8 +148,15 @@ def _from_poetry_lock(
     )
     env = poetry_lock.poetry_env(ctx.env, ctx.pip_cache / "poetry")
     lock = scratch / "requirements.lock"
-    poetry_lock.export(poetry, ctx.build_dir, lock, env)
-    return _exported(lock, "poetry.lock", "only the main group")
+    older = poetry_lock.export(poetry, ctx.build_dir, lock, env)
+    exported = _exported(lock, "poetry.lock", "only the main group")
+    if older is not None:
+        output.detail(
+            f"poetry.lock is lock-version {older}, made by Poetry 1.x, which records no markers:"
+            f" resolved from the lock's packages alone for Python {python.version}, as"
+            " `poetry install` does (no package index read)"
+        )
+    return exported
 
 
 def _exported(lock: Path, name: str, scope: str) -> Lock:

@@ -187,9 +187,9 @@ def test_no_python_files_keeps_the_demo_page(tmp_path):
     assert entry.is_fallback
 
 
-def test_a_procfile_not_running_the_default_ini_keeps_the_demo_page(tmp_path):
-    app = make(tmp_path, {"Procfile": "web: gunicorn x:y\n", "x.py": "y = 1\n"})
-    assert find(app, None).is_fallback
+def test_a_web_process_not_running_uwsgi_ini_gets_no_demo_page_and_no_error(tmp_path):
+    app = make(tmp_path, {"x.py": "y = 1\n"})
+    assert find(app, None, served=False) is None
 
 
 def test_the_error_says_what_was_searched_and_how_to_fix(tmp_path):
@@ -198,3 +198,197 @@ def test_the_error_says_what_was_searched_and_how_to_fix(tmp_path):
     assert "heroku config:set UWSGI_MODULE=" in error.value.body
     assert "FLASK_APP" in error.value.body
     assert "(no manage.py)" in error.value.body
+
+
+# --- What the name is bound to: ASGI apps, Dash ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("files", "framework"),
+    [
+        ({"main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"}, "FastAPI"),
+        ({"main.py": "import fastapi\napp = fastapi.FastAPI(title='x')\n"}, "FastAPI"),
+        ({"app.py": "from fastapi import FastAPI as F\napp: F = F()\n"}, "FastAPI"),
+        (
+            {"app.py": "from starlette.applications import Starlette\napp = Starlette()\n"},
+            "Starlette",
+        ),
+        ({"app.py": "from quart import Quart\napp = Quart(__name__)\n"}, "Quart"),
+        ({"app.py": "from litestar import Litestar\napp = Litestar([])\n"}, "Litestar"),
+        ({"main.py": "from sanic import Sanic\napp = Sanic('x')\n"}, "Sanic"),
+        ({"app.py": "import falcon.asgi\napp = falcon.asgi.App()\n"}, "Falcon (falcon.asgi)"),
+        ({"app.py": "from falcon import asgi\napp = asgi.App()\n"}, "Falcon (falcon.asgi)"),
+        (
+            {"wsgi.py": "async def application(scope, receive, send):\n    pass\n"},
+            "an async function",
+        ),
+        (
+            {
+                "wsgi.py": "from django.core.asgi import get_asgi_application\n"
+                "application = get_asgi_application()\n"
+            },
+            "Django (get_asgi_application)",
+        ),
+        # The app made by a factory of the module, or imported from another module.
+        (
+            {
+                "main.py": "from quart import Quart\n\ndef create_app():\n"
+                "    app = Quart(__name__)\n    return app\n\napp = create_app()\n"
+            },
+            "Quart",
+        ),
+        (
+            {
+                "main.py": "from api.server import app\n",
+                "api/__init__.py": "",
+                "api/server.py": "from .factory import build\napp = build()\n",
+                "api/factory.py": (
+                    "from fastapi import FastAPI\n\ndef build():\n    return FastAPI()\n"
+                ),
+            },
+            "FastAPI",
+        ),
+    ],
+)
+def test_an_asgi_app_is_refused_with_the_asgi_message(tmp_path, files, framework):
+    app = make(tmp_path, files)
+    with pytest.raises(BuildError) as error:
+        find(app, None)
+    assert error.value.code == "entrypoint::asgi"
+    assert error.value.facts["framework"] == framework
+    assert "uWSGI serves WSGI apps only" in error.value.body
+    assert "web: uvicorn " in error.value.body
+
+
+def test_an_asgi_app_is_found_but_not_refused_when_uwsgi_is_not_the_web_process(tmp_path):
+    app = make(tmp_path, {"main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    entry = find(app, None, served=False)
+    assert entry is not None and entry.asgi
+    assert (entry.module, entry.framework) == ("main:app", "FastAPI")
+    assert entry.reason == "main.py defines `app`, made by FastAPI(...)"
+
+
+def test_a_fastapi_package_with_no_root_module_is_refused_as_asgi_not_as_not_found(tmp_path):
+    # tiangolo/full-stack-fastapi-template's backend: app/main.py, no wsgi.py.
+    app = make(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/main.py": "from fastapi import FastAPI\nfrom app.core import settings\n"
+            "app = FastAPI(title=settings.NAME)\n",
+            "app/core.py": "NAME = 'x'\n",
+            "tests/test_main.py": "",
+        },
+    )
+    with pytest.raises(BuildError) as error:
+        find(app, None)
+    assert error.value.code == "entrypoint::asgi"
+    assert error.value.facts["module"] == "app.main:app"
+
+
+def test_a_django_project_whose_only_entry_is_asgi_py_is_refused(tmp_path):
+    app = make(
+        tmp_path,
+        {
+            "manage.py": "",
+            "mysite/__init__.py": "",
+            "mysite/settings.py": "",
+            "mysite/asgi.py": "from django.core.asgi import get_asgi_application\n"
+            "application = get_asgi_application()\n",
+        },
+    )
+    with pytest.raises(BuildError) as error:
+        find(app, None)
+    assert error.value.facts["module"] == "mysite.asgi:application"
+
+
+def test_django_channels_asgi_application_setting_is_refused(tmp_path):
+    app = make(
+        tmp_path,
+        {
+            "manage.py": (
+                "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_.settings')\n"
+            ),
+            "site_/__init__.py": "",
+            "site_/settings.py": "ASGI_APPLICATION = 'site_.asgi.application'\n",
+            "site_/asgi.py": "from channels.routing import ProtocolTypeRouter\n"
+            "application = ProtocolTypeRouter({})\n",
+        },
+    )
+    with pytest.raises(BuildError) as error:
+        find(app, None)
+    assert error.value.facts["framework"] == "Django Channels"
+
+
+def test_uwsgi_module_naming_an_asgi_app_is_refused(tmp_path):
+    app = make(tmp_path, {"main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    with pytest.raises(BuildError, match="ASGI"):
+        find(app, "main:app")
+
+
+def test_a_wsgi_app_wins_over_an_asgi_one_in_the_scan(tmp_path):
+    app = make(
+        tmp_path,
+        {
+            "api.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+            "web.py": "from flask import Flask\napp = Flask(__name__)\n",
+        },
+    )
+    entry = find(app, None)
+    assert entry.module == "web:app"
+    assert "also found: api:app" in entry.reason
+
+
+def test_falcon_wsgi_app_is_still_wsgi(tmp_path):
+    app = make(tmp_path, {"svc.py": "import falcon\napp = falcon.App()\n"})
+    assert find(app, None).module == "svc:app"
+
+
+DASH = "import dash\n\napp = dash.Dash(__name__)\napp.layout = dash.html.Div('hi')\n"
+
+
+def test_dash_is_served_through_its_server(tmp_path):
+    app = make(tmp_path, {"app.py": DASH + "server = app.server\n"})
+    entry = find(app, None)
+    assert entry.module == "app:server"
+    assert entry.reason == (
+        "app.py defines `app`, a Dash app (`app = Dash(...)`), whose WSGI app is"
+        " `server = app.server`"
+    )
+
+
+def test_dash_without_a_server_name_is_served_through_the_attribute(tmp_path):
+    app = make(tmp_path, {"app.py": "from dash import Dash\napp = Dash(__name__)\n"})
+    assert find(app, None).module == "app:app.server"
+
+
+def test_dash_in_a_differently_named_module(tmp_path):
+    app = make(tmp_path, {"dashboard.py": DASH + "server = app.server\n"})
+    assert find(app, None).module == "dashboard:server"
+
+
+def test_wsgi_py_importing_the_dash_server(tmp_path):
+    app = make(
+        tmp_path,
+        {
+            "dashboard.py": DASH + "server = app.server\n",
+            "wsgi.py": "from dashboard import server as application\n",
+        },
+    )
+    assert find(app, None).module == "wsgi:application"
+
+
+def test_an_unknown_object_in_wsgi_py_is_still_served_for_the_boot_check(tmp_path):
+    app = make(tmp_path, {"wsgi.py": "from somelib import make\napplication = make()\n"})
+    assert find(app, None).module == "wsgi:application"
+
+
+def test_an_asgi_factory_is_refused_with_uvicorn_s_factory_option(tmp_path):
+    app = make(
+        tmp_path,
+        {"svc.py": "from fastapi import FastAPI\n\ndef create_app():\n    return FastAPI()\n"},
+    )
+    with pytest.raises(BuildError) as error:
+        find(app, None)
+    assert error.value.facts["module"] == "svc:create_app()"
+    assert "web: uvicorn --factory svc:create_app --host 0.0.0.0 --port $PORT" in error.value.body

@@ -7,6 +7,7 @@ callables, fed by the same kind of chunk sequence uwsgi.chunked_read returns.
 
 from __future__ import annotations
 
+import functools
 import io
 
 import pytest
@@ -96,3 +97,67 @@ def test_requests_without_transfer_encoding_are_untouched() -> None:
     environ = {"CONTENT_LENGTH": "3", "wsgi.input": io.BytesIO(b"abc")}
     assert _call(app, environ) == ("200 OK", b"abc")
     assert "wsgi.input_terminated" not in calls[0]
+
+
+# --- the boot-time check of what was loaded -------------------------------------
+
+
+class _Holder:
+    """Like a Dash 2 app: not callable, its WSGI app in `server`."""
+
+    def __init__(self) -> None:
+        self.server = _echo_app([])
+
+
+class _Asgi:
+    async def __call__(self, scope, receive, send) -> None:
+        pass
+
+
+async def _asgi_function(scope, receive, send) -> None:
+    pass
+
+
+class _Wsgi:
+    def __call__(self, environ, start_response):
+        return []
+
+
+def _request_application(view):
+    """Like werkzeug's `@Request.application`: a WSGI app made of `def view(request)`."""
+
+    @functools.wraps(view)
+    def application(*args):
+        return view(args[-2])(*args[-2:])
+
+    return application
+
+
+@_request_application
+def _view(request):
+    return _echo_app([])
+
+
+@pytest.mark.parametrize("app", [_echo_app([]), _Wsgi(), lambda *args: [], print, _view])
+def test_wsgi_callables_pass_the_boot_check(app) -> None:
+    assert wsgi.not_wsgi(app) is None
+
+
+def test_an_asgi_app_fails_the_boot_check() -> None:
+    assert wsgi.not_wsgi(_Asgi()).startswith("a '_Asgi' object is an ASGI app")
+    assert "is an ASGI app" in wsgi.not_wsgi(_asgi_function)
+
+
+def test_a_non_callable_object_fails_the_boot_check_naming_its_wsgi_attribute() -> None:
+    assert wsgi.not_wsgi(_Holder(), "app:app") == (
+        "a '_Holder' object is not callable; its `server` attribute is one:"
+        " set UWSGI_MODULE=app:app.server"
+    )
+    assert wsgi.not_wsgi({"debug": True}).startswith("a 'dict' object is not callable; set")
+
+
+def test_a_callable_with_another_signature_fails_the_boot_check() -> None:
+    def three(scope, receive, send):
+        return None
+
+    assert "cannot be called as app(environ, start_response)" in wsgi.not_wsgi(three)

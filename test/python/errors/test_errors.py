@@ -46,6 +46,8 @@ SAMPLES: dict[str, list[object]] = {
     "Sequence[tuple[int, str]]": [[(1, "3.12"), (2, "3.13")]],
     "tuple[int, str] | None": [(1, "3.x"), None],
     "Sequence[tuple[_Manager, Sequence[str]]]": [[(UV, ["uv.lock"]), (PIP, ["requirements.txt"])]],
+    "Sequence[tuple[str, str]]": [[("uvloop", "uvicorn[standard]==0.32.0")], []],
+    "Sequence[str] | None": [["uvloop"], [], None],
 }
 
 

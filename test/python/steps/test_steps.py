@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from uwsgi_buildpack import cache, errors, report
-from uwsgi_buildpack.app import profile
+from uwsgi_buildpack.app import procfile, profile
 from uwsgi_buildpack.app.entrypoint import EntryPoint
 from uwsgi_buildpack.context import BuildContext
 from uwsgi_buildpack.packages import manager as package_manager
@@ -30,6 +30,7 @@ from uwsgi_buildpack.steps import configure as configure_step
 from uwsgi_buildpack.steps import hooks as hooks_step
 from uwsgi_buildpack.steps import lock as lock_step
 from uwsgi_buildpack.steps import packages as packages_step
+from uwsgi_buildpack.steps import procfile as procfile_step
 from uwsgi_buildpack.steps import python as python_step
 from uwsgi_buildpack.steps import slug as slug_step
 from uwsgi_buildpack.steps import uwsgi as uwsgi_step
@@ -563,7 +564,7 @@ def test_configure_refuses_an_own_ini_without_port_after_listing_its_warnings(tm
     ctx = make_ctx(tmp_path)
     (ctx.build_dir / "uwsgi.ini").write_text("[uwsgi]\nhttp-socket = :8000\nspooler = x\n")
     with pytest.raises(errors.BuildError) as caught:
-        configure_step.configure(ctx, app_step.App(None, None, NO_DEPS))
+        configure_step.configure(ctx, app_step.App(None, None, NO_DEPS, own_ini=True))
     assert caught.value.code == "uwsgi-ini::no-port-socket"
     assert "Warning: 'spooler' keeps tasks on the dyno's disk" in capsys.readouterr().out
 
@@ -583,7 +584,7 @@ def test_configure_records_the_own_ini_s_warnings_even_when_it_refuses_it(tmp_pa
     ctx = make_ctx(tmp_path)
     (ctx.build_dir / "uwsgi.ini").write_text("[uwsgi]\nhttp-socket = :8000\nspooler = x\n")
     with pytest.raises(errors.BuildError):
-        configure_step.configure(ctx, app_step.App(None, None, NO_DEPS))
+        configure_step.configure(ctx, app_step.App(None, None, NO_DEPS, own_ini=True))
     assert "uwsgi-ini::spooler" in ctx.report.warnings
     assert "uwsgi-ini::no-port-socket" not in ctx.report.warnings  # an error, not a warning
 
@@ -638,3 +639,58 @@ def test_slug_saves_the_prefix_with_one_record_and_writes_the_stats_address(tmp_
         wheel,
     )
     assert "Python and installed packages: cache unchanged" in capsys.readouterr().out
+
+
+# --- a web process that is not uWSGI --------------------------------------------
+
+
+def test_configure_says_plainly_when_the_web_process_is_not_uwsgi(tmp_path, capsys):
+    ctx = make_ctx(tmp_path)
+    (ctx.build_dir / "Procfile").write_text("web: gunicorn mysite.wsgi\n")
+    (ctx.build_dir / "static").mkdir()
+    (ctx.build_dir / "app.py").write_text("from flask import Flask\napp = Flask(__name__)\n")
+    entry = EntryPoint("app:app", "app.py defines `app`")
+    web = procfile.read(ctx.build_dir)
+    configure_step.configure(ctx, app_step.App(entry, None, NO_DEPS, web=web))
+    out = capsys.readouterr().out
+    assert (
+        "The web process runs gunicorn (Procfile: web: gunicorn mysite.wsgi): uwsgi.ini is not"
+        " used by it, and static files are not served by uWSGI; the app (whitenoise) or gunicorn"
+        " must serve them (/static/)"
+    ) in out
+    assert "served by uWSGI from" not in out
+    assert "the web process does not use it" in out
+    assert "UWSGI_HARAKIRI" not in out
+    assert (ctx.build_dir / "uwsgi.ini").is_file()
+
+
+def test_configure_writes_no_ini_for_an_asgi_app_under_its_own_server(tmp_path, capsys):
+    ctx = make_ctx(tmp_path)
+    (ctx.build_dir / "Procfile").write_text("web: uvicorn main:app --port $PORT\n")
+    entry = EntryPoint("main:app", "main.py defines `app`", asgi=True, framework="FastAPI")
+    web = procfile.read(ctx.build_dir)
+    configure_step.configure(ctx, app_step.App(entry, None, NO_DEPS, web=web))
+    out = capsys.readouterr().out
+    assert "No uwsgi.ini written: main:app is an ASGI app (main.py defines `app`; FastAPI)" in out
+    assert not (ctx.build_dir / "uwsgi.ini").exists()
+    assert "Using the app's own Procfile" in out
+
+
+def test_procfile_step_refuses_a_program_the_dyno_will_not_have(tmp_path):
+    ctx = make_ctx(tmp_path)
+    (ctx.build_dir / "Procfile").write_text("web: gunicorn mysite.wsgi\n")
+    app = app_step.App(None, None, NO_DEPS, web=procfile.read(ctx.build_dir))
+    with pytest.raises(errors.BuildError) as caught:
+        procfile_step.check(ctx, app)
+    assert caught.value.code == "procfile::program-not-found"
+    assert caught.value.title == (
+        "The Procfile's web process runs gunicorn, which the dyno will not have."
+    )
+    assert "gunicorn in requirements.txt" in caught.value.body
+    assert "remove the web line from the Procfile" in caught.value.body
+    # Installed in the app's Python, it is there.
+    bin_dir = ctx.prefix / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "gunicorn").write_text("#!/bin/sh\n")
+    (bin_dir / "gunicorn").chmod(0o755)
+    procfile_step.check(ctx, app)
