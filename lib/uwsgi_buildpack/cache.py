@@ -14,6 +14,7 @@ heroku/buildpacks-python's cache layers.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -156,7 +157,16 @@ class CacheEntry:
         shutil.rmtree(new, ignore_errors=True)
         new.mkdir()
         if move:
-            os.rename(source, new / "data")
+            try:
+                os.rename(source, new / "data")
+            except OSError as exc:
+                # The build's temporary files and the cache on two filesystems
+                # (a cache volume of its own, as Dokku mounts it): no rename
+                # crosses them, a copy does.
+                if exc.errno != errno.EXDEV:
+                    raise
+                copy_tree(source, new / "data")
+                shutil.rmtree(source, ignore_errors=True)
         elif link:
             link_tree(source, new / "data")
         else:

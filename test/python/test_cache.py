@@ -1,7 +1,11 @@
 """Specification of cache entries: atomic, self-describing, explaining reuse."""
 
 import json
+import shutil
+import tempfile
+from pathlib import Path
 
+import pytest
 from uwsgi_buildpack.cache import CACHE_FORMAT, CacheEntry, clean_leftovers
 
 
@@ -67,3 +71,20 @@ def test_leftovers_of_a_killed_build_are_removed(tmp_path):
     clean_leftovers(tmp_path)
     assert not (base / ".python.new.123").exists()
     assert (base / "python").exists()
+
+
+def test_a_tree_moved_in_from_another_filesystem_is_copied(tmp_path):
+    # The build's temporary files on a RAM disk, the cache on disk (or the
+    # other way round): os.rename cannot cross them.
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("no second filesystem here to move across")
+    source = Path(tempfile.mkdtemp(dir=shm)) / "tree"
+    (source / "bin").mkdir(parents=True)
+    (source / "bin" / "tool").write_text("#!/bin/sh\n")
+    entry = CacheEntry(tmp_path / "cache", "tool")
+    entry.store_tree(source, {"vendor_lock": "abc"}, move=True)
+    assert (entry.data / "bin" / "tool").read_text() == "#!/bin/sh\n"
+    assert entry.metadata() == {"format": CACHE_FORMAT, "vendor_lock": "abc"}
+    assert not source.exists()
+    shutil.rmtree(source.parent)
