@@ -54,11 +54,14 @@ kill_build_at() {
 	TMPDIR="${BUILDS_TMP}" setsid "${AS_USER}" build "${BUILDPACK_HOME}/bin/compile" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}" >"${log}" 2>&1 &
 	pid=$!
 	tries=0
-	until reached "$2" || ! kill -0 "${pid}" 2>/dev/null || [ "${tries}" -ge 6000 ]; do
+	# What the loop saw is kept, not looked at again: a cache entry's scratch
+	# directory may be gone a moment after it was seen (renamed into place).
+	seen=0
+	until reached "$2" && seen=1 || ! kill -0 "${pid}" 2>/dev/null || [ "${tries}" -ge 6000 ]; do
 		sleep 0.02
 		tries=$((tries + 1))
 	done
-	if ! reached "$2"; then
+	if [ "${seen}" -eq 0 ]; then
 		kill -KILL "-${pid}" 2>/dev/null
 		wait "${pid}" 2>/dev/null
 		case "$2" in
