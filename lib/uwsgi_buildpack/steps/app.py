@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import errors
+from .. import app_files, errors
 from ..app import entrypoint, procfile, stats
 from ..context import PREFIX_IN_APP, BuildContext
 from ..packages import manager as package_manager
@@ -73,9 +73,11 @@ def inspect(
         )
     web = procfile.read(ctx.build_dir)
     entry = None
-    own_ini = (ctx.build_dir / "uwsgi.ini").is_file()
+    own_ini = app_files.present(ctx.build_dir / "uwsgi.ini")
     if not own_ini:
         configured = ctx.config.get("UWSGI_MODULE", "").strip() or None
+        if configured is not None:
+            configured = entrypoint.checked_spec("UWSGI_MODULE", configured)
         entry = entrypoint.find(ctx.build_dir, configured, ctx.config, served=web.runs_uwsgi_ini)
     return App(
         entry=entry,
