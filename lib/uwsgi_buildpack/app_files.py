@@ -69,10 +69,15 @@ def read_bytes(path: Path, base: Path | None = None) -> bytes | None:
         return None
     except IsADirectoryError:
         raise errors.app_file_not_regular(_shown(path, base), "a directory") from None
-    with os.fdopen(fd, "rb") as f:
+    try:
         found = kind(os.fstat(fd).st_mode)
-        if found is not None:
-            raise errors.app_file_not_regular(_shown(path, base), found)
+    except OSError:
+        os.close(fd)
+        raise
+    if found is not None:
+        os.close(fd)
+        raise errors.app_file_not_regular(_shown(path, base), found)
+    with os.fdopen(fd, "rb") as f:
         data = f.read(LIMIT + 1)
     if len(data) > LIMIT:
         raise errors.app_file_too_large(

@@ -219,8 +219,8 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def _flask_app_setting(build_dir: Path, config: Mapping[str, str]) -> tuple[str, str] | None:
-    """(value, where) of FLASK_APP, in Flask's order of precedence."""
+def flask_app_setting(build_dir: Path, config: Mapping[str, str]) -> tuple[str, str] | None:
+    """(value, where) of FLASK_APP, in Flask's order of precedence; checked (BuildError)."""
     value = config.get("FLASK_APP", "").strip()
     if value:
         return checked_spec("FLASK_APP", value), "the FLASK_APP config var"
@@ -546,7 +546,7 @@ def _search(
     build_dir = reader.build_dir
     if configured_module:
         return _from_config_var(reader, configured_module), []
-    flask_app = _flask_app_setting(build_dir, config)
+    flask_app = flask_app_setting(build_dir, config)
     if flask_app:
         return _from_flask_app(reader, *flask_app), []
     for filename, callables in ROOT_CANDIDATES:
