@@ -92,6 +92,44 @@ def read_text(path: Path, base: Path | None = None, errors_: str = "strict") -> 
     return None if data is None else data.decode("utf-8", errors_)
 
 
+# The files at the app's root that the build reads, by name (the source files
+# the entry-point search reads are refused when they are read).
+NAMED = (
+    ".env",
+    ".flaskenv",
+    ".python-version",
+    "runtime.txt",
+    "requirements.txt",
+    "requirements.in",
+    "requirements-test.txt",
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "Pipfile",
+    "Pipfile.lock",
+    "uv.lock",
+    "poetry.lock",
+    "Procfile",
+    "uwsgi.ini",
+)
+
+
+def check_named(build_dir: Path) -> None:
+    """Refuse (BuildError) a file of NAMED that the app has but is not a regular file.
+
+    Run first, before anything is downloaded: each file is also refused
+    where it is read, but some are read only after the runtime is installed.
+    """
+    for name in NAMED:
+        try:
+            mode = (build_dir / name).stat().st_mode
+        except OSError:
+            continue
+        found = kind(mode)
+        if found is not None:
+            raise errors.app_file_not_regular(name, found)
+
+
 def present(path: Path) -> bool:
     """Whether the app has something at `path` the build would read (a link to nothing: no).
 

@@ -51,6 +51,7 @@ def check(ctx: BuildContext) -> package_manager.Dependencies:
     venvs = sorted(ctx.build_dir.glob("*/pyvenv.cfg"))
     if venvs:
         raise errors.committed_virtualenv(venvs[0].parent.name)
+    app_files.check_named(ctx.build_dir)
     _check_config_vars(ctx)
     # Before anything is downloaded: an app whose lock would be ignored, or
     # whose files leave it open which lock is meant, fails within a second.
