@@ -140,6 +140,8 @@ def test_ambiguous_framing_is_400_and_the_app_is_not_called(headers, problem) ->
         {"CONTENT_LENGTH": "5 "},
         {"HTTP_TRANSFER_ENCODING": "Chunked"},
         {"HTTP_X_FORWARDED_FOR": "1.2.3.4, 5.6.7.8", "HTTP_COOKIE": "a=b; c=d"},
+        {"HTTP_X_TABBED": "a\tb", "HTTP_X_LATIN1": "caf\xe9\xa0\x85"},
+        {"HTTP_X_TABBED": "a\tb", "CONTENT_LENGTH": "5"},
     ],
 )
 def test_plain_framing_reaches_the_app(headers) -> None:
