@@ -434,3 +434,55 @@ testWarningsAreListedByCodeInBinReport() {
 	assertCaptured 'warnings:'
 	assertCaptured '  - "requirements::not-locked"'
 }
+
+# Config vars and app files that are hostile or a paste accident: refused
+# before anything is downloaded, run or written.
+testUwsgiModuleWithANewlineFailsTheBuildNamingItAndRunsNothing() {
+	use_fixture wsgi-app
+	marker="${OUTPUT_DIR}/attach-daemon-ran"
+	printf 'wsgi:application\nattach-daemon = touch %s' "${marker}" >"${ENV_DIR}/UWSGI_MODULE"
+	mkdir -p "${BUILD_DIR}/bin"
+	printf '#!/bin/sh\ntouch "%s/pre-compile-ran"\n' "${OUTPUT_DIR}" >"${BUILD_DIR}/bin/pre_compile"
+	chmod +x "${BUILD_DIR}/bin/pre_compile"
+	before=$(cd "${BUILD_DIR}" && find . | sort)
+	compile
+	failsWith "The config var UWSGI_MODULE is not a WSGI entry point." \
+		"UWSGI_MODULE must be a WSGI entry point: module:callable" \
+		"heroku config:set UWSGI_MODULE=myapp.wsgi:application"
+	assertEquals "stderr" "" "$(cat "${STD_ERR}")"
+	assertEquals "nothing written into the app" "${before}" "$(cd "${BUILD_DIR}" && find . | sort)"
+	assertFalse "the hook did not run" "[ -e '${OUTPUT_DIR}/pre-compile-ran' ]"
+	assertFalse "nothing ran" "[ -e '${marker}' ]"
+}
+
+testFlaskAppInFlaskenvOfAnotherFormFailsTheBuildNamingTheFile() {
+	use_fixture wsgi-app
+	printf 'FLASK_APP=wsgi:$(HOME)\n' >"${BUILD_DIR}/.flaskenv"
+	compile
+	failsWith "FLASK_APP in .flaskenv is not a WSGI entry point." "Correct that line of .flaskenv"
+	assertFalse "no uwsgi.ini" "[ -e '${BUILD_DIR}/uwsgi.ini' ]"
+}
+
+testFifoDotenvEndsTheBuildAtOnceNamingIt() {
+	use_fixture wsgi-app
+	mkfifo "${BUILD_DIR}/.env"
+	started=$(date +%s)
+	compile
+	elapsed=$(($(date +%s) - started))
+	failsWith "The app's .env is not a regular file." ".env is a named pipe (FIFO)."
+	# Was: the build waited for a writer for ever.
+	assertTrue "the build ended within 10 s (${elapsed} s)" "[ ${elapsed} -lt 10 ]"
+}
+
+testDotFlaskenvLinkedToDevZeroIsRefusedWithoutReadingIt() {
+	use_fixture wsgi-app
+	ln -s /dev/zero "${BUILD_DIR}/.flaskenv"
+	compile
+	failsWith "The app's .flaskenv is not a regular file." ".flaskenv is a character device."
+}
+
+testRequirementsFileThatIsAFifoIsRefusedNamingIt() {
+	mkfifo "${BUILD_DIR}/requirements.txt"
+	compile
+	failsWith "The app's requirements.txt is not a regular file."
+}

@@ -317,3 +317,78 @@ testMulesAndAttachedDaemonsRunAsTheGuideSays() {
 	assertFileContains "daemon says hello" "${DYNO_LOG}"
 	assertFileContains "spawned uWSGI mule 1" "${DYNO_LOG}"
 }
+
+# Framing uWSGI's http-socket parser lets through (proto/http.c merges
+# repeated headers with ", ", keeps an obs-folded line's CR LF in the value,
+# reads a Content-Length by its leading digits): answered 400 by the default
+# config's wrapper, without calling the app. Raw requests, one per connection.
+testAmbiguousRequestFramingIs400AndTheAppIsNotCalled() {
+	build_fixture flask-app
+	move_slug
+	with_dyno '
+		python3 -c "
+import socket
+cases = {
+    \"cl+te\": b\"Content-Length: 5\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n5\\r\\nhello\\r\\n0\\r\\n\\r\\n\",
+    \"plus\": b\"Content-Length: +5\\r\\n\\r\\nhello\",
+    \"two-equal\": b\"Content-Length: 5\\r\\nContent-Length: 5\\r\\n\\r\\nhello\",
+    \"chunked-identity\": b\"Transfer-Encoding: chunked, identity\\r\\n\\r\\n5\\r\\nhello\\r\\n0\\r\\n\\r\\n\",
+    \"obs-fold\": b\"Transfer-Encoding: chunked\\r\\n identity\\r\\n\\r\\n5\\r\\nhello\\r\\n0\\r\\n\\r\\n\",
+    \"nul\": b\"X-Name: a\\x00b\\r\\nContent-Length: 5\\r\\n\\r\\nhello\",
+    \"plain\": b\"Content-Length: 5\\r\\n\\r\\nhello\",
+}
+for name, rest in cases.items():
+    with socket.create_connection((\"127.0.0.1\", 5000), timeout=10) as s:
+        s.sendall(b\"POST /sha256 HTTP/1.1\\r\\nHost: app\\r\\n\" + rest)
+        print(name, s.makefile(\"rb\").readline().decode().strip())
+" >"$OUT/framing"'
+	assertEquals "the dyno answered" 0 $?
+	for case in cl+te plus two-equal chunked-identity obs-fold nul; do
+		assertFileContains "${case}" "${case} HTTP/1.1 400 Bad Request" "${OUTPUT_DIR}/framing"
+	done
+	assertFileContains "plain" "plain HTTP/1.1 200 OK" "${OUTPUT_DIR}/framing"
+	assertEquals "the app ran for the plain request only" \
+		"upload received: 5 bytes" "$(grep "upload received" "${DYNO_LOG}")"
+}
+
+# Boot-time config vars: a value that is not a number in range gives one boot
+# line naming it, and the dyno serves with the computed default (was:
+# WEB_CONCURRENCY=abc or 0 bound $PORT and never answered).
+testBootTimeNumbersOfAnotherFormGiveOneLineAndTheDynoServes() {
+	build_fixture wsgi-app
+	move_slug
+	for setting in WEB_CONCURRENCY=abc WEB_CONCURRENCY=0 UWSGI_THREADS=abc; do
+		with_dyno 'curl -fsS -o /dev/null --max-time 10 http://127.0.0.1:5000/' "${setting}"
+		assertEquals "${setting}: the dyno serves (log: $(tail -n 5 "${DYNO_LOG}" | tr '\n' '|'))" 0 $?
+		assertFileContains "${setting}" "uwsgi-buildpack: ${setting%%=*}=\"${setting#*=}\" is not a whole number" "${DYNO_LOG}"
+		assertEquals "${setting}: one line" 1 "$(grep -c "uwsgi-buildpack: ${setting%%=*}=" "${DYNO_LOG}")"
+	done
+	assertFileContains "x 4 threads" "${DYNO_LOG}"
+	with_dyno 'true' CHUNKED_BODY_LIMIT_MB=0999
+	assertFileContains "0999 is 999 MB" "de-chunked, up to 999 MB" "${DYNO_LOG}"
+	assertFileNotContains "no bash error" "value too great" "${DYNO_LOG}"
+	assertFileNotContains "no boot line" "uwsgi-buildpack: CHUNKED_BODY_LIMIT_MB" "${DYNO_LOG}"
+}
+
+# uWSGI expands @(exec://cmd) in option values: none of the buildpack's config
+# vars reaches one. The control (UWSGI_ENV, which uWSGI reads as its `env`
+# option by design) shows that the dyno's user can create the marker.
+testExecExpansionInBootTimeConfigVarsRunsNothing() {
+	build_fixture wsgi-app
+	move_slug
+	markers=$(mktemp -d "$(short_tmp)/exec-markers.XXXXXX")
+	chmod 1777 "${markers}"
+	with_dyno 'curl -fsS -o /dev/null --max-time 10 http://127.0.0.1:5000/' \
+		"WEB_CONCURRENCY=@(exec://touch ${markers}/processes)" \
+		"UWSGI_THREADS=@(exec://touch ${markers}/threads)" \
+		"UWSGI_MODULE=wsgi:@(exec://touch ${markers}/module)"
+	assertEquals "the dyno serves (log: $(tail -n 5 "${DYNO_LOG}" | tr '\n' '|'))" 0 $?
+	assertEquals "no marker" "" "$(ls -A "${markers}")"
+	for name in WEB_CONCURRENCY UWSGI_THREADS UWSGI_MODULE; do
+		assertFileContains "uwsgi-buildpack: ${name}=\"" "${DYNO_LOG}"
+	done
+	assertFileContains "serving wsgi:application" "${DYNO_LOG}"
+	with_dyno 'true' "UWSGI_ENV=BP_CONTROL=@(exec://touch ${markers}/control)"
+	assertTrue "the control ran (uWSGI's own reading of UWSGI_ENV)" "[ -e '${markers}/control' ]"
+	rm -rf "${markers}"
+}

@@ -32,6 +32,8 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import app_files
+
 WSGI = "wsgi"
 ASGI = "asgi"
 # A framework object that is not a WSGI app but holds one (Dash's `server`).
@@ -133,7 +135,8 @@ class Module:
 def parse(path: Path) -> ast.Module | None:
     """The module's syntax tree, or None when it cannot be read or parsed."""
     try:
-        return ast.parse(path.read_bytes(), filename=str(path))
+        source = app_files.read_bytes(path)
+        return None if source is None else ast.parse(source, filename=str(path))
     except (SyntaxError, ValueError, OSError):
         return None
 

@@ -37,6 +37,8 @@ _TEMPLATE = _DYNO / "uwsgi.ini.template"
 _WRAPPER = _DYNO / "wsgi.py"
 # The template's placeholders (see its header): `@{name}` as a line of its own
 # stands for whole lines, anywhere else for text within a line.
+# A control character (a second line) or uWSGI's $(VAR), %(option), @(file).
+_EXPANDED = re.compile(r"[\x00-\x1f\x7f]|[$%@]\(")
 _PLACEHOLDER = re.compile(r"^@\{(?P<lines>\w+)\}\n|@\{(?P<text>\w+)\}", re.MULTILINE)
 
 
@@ -45,7 +47,10 @@ def render_default_ini(entry: EntryPoint, statics: list[StaticMapping]) -> str:
     static = [
         line
         for mapping in statics
-        for line in (f"# {mapping.reason}", f"static-map = {mapping.url}=%d{mapping.directory}")
+        for line in (
+            f"# {_comment(mapping.reason)}",
+            f"static-map = {mapping.url}=%d{mapping.directory}",
+        )
     ]
     offload = (
         ["offload-threads = 1"]
@@ -62,16 +67,31 @@ def render_default_ini(entry: EntryPoint, statics: list[StaticMapping]) -> str:
             "endif =",
         )
     ]
+    # What the build found in the app's source is written into options: it
+    # must be one line that uWSGI does not expand (config vars were checked
+    # where they were read; this keeps any other value from becoming an ini
+    # line of its own or an @(exec://...)).
+    for value in (entry.module, *entry.env.values(), *(m.url for m in statics)):
+        if _EXPANDED.search(value):
+            raise ValueError(f"not a value for the default uwsgi.ini: {value!r}")
+    for mapping in statics:
+        if _EXPANDED.search(mapping.directory):
+            raise ValueError(f"not a value for the default uwsgi.ini: {mapping.directory!r}")
     return fill_template(
         _TEMPLATE.read_text(encoding="utf-8"),
         lines={"app_env": app_env, "offload": offload, "static": static},
         text={
             "module": entry.module,
-            "reason": entry.reason[:1].upper() + entry.reason[1:],
+            "reason": _comment(entry.reason[:1].upper() + entry.reason[1:]),
             "body_limit": str(DEFAULT_BODY_LIMIT_MB * 1024 * 1024),
             "wrapper_dir": WRAPPER_DIR,
         },
     )
+
+
+def _comment(text: str) -> str:
+    """`text` as the rest of a `#` comment line: control characters (a newline) shown as `?`."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def fill_template(template: str, lines: dict[str, list[str]], text: dict[str, str]) -> str:

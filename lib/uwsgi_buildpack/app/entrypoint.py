@@ -50,11 +50,12 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import errors
+from .. import app_files, errors
 from . import bindings
 
 FALLBACK_MODULE = "werkzeug.testapp:test_app"
@@ -133,6 +134,62 @@ def _factories(tree: ast.Module) -> list[str]:
     return found
 
 
+# --- The form of an entry point -------------------------------------------------
+
+# What UWSGI_MODULE and FLASK_APP may hold: a module (dotted identifiers) or a
+# file path of the app (`microblog.py`, `src/app.py`), then optionally
+# `:name`, `:name.attribute` or `:factory(literal arguments)`, as `flask run`
+# and uWSGI's `module` option accept them. The value is written into the
+# default uwsgi.ini and handed to the slug's WSGI wrapper, so nothing else
+# passes: no newline (a second ini line), no `$`, `%` or `@` (uWSGI expands
+# `$(VAR)`, `%(option)` and `@(file)` or `@(exec://cmd)` in option values), no
+# parenthesis inside the arguments. dyno/profile.sh checks the same form at
+# boot (test_entrypoint.py runs both on the same values).
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_DOTTED = rf"{_IDENT}(?:\.{_IDENT})*"
+_DIR = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
+_MODULE = rf"(?:{_DIR}/)*{_IDENT}(?:\.py)?|{_DOTTED}"
+_ARGS = r"[A-Za-z0-9_ ,.'\"=+-]*"
+SPEC_RE = re.compile(rf"(?:{_MODULE})(?::{_DOTTED}(?:\({_ARGS}\))?)?")
+SPEC_EXPECTED = (
+    "module:callable (myapp.wsgi:application), a module alone (myapp), a file of"
+    " the app (microblog.py), or module:factory() with literal arguments"
+    " (myapp:create_app('production')), of letters, digits and underscores"
+)
+
+
+def spec_problem(spec: str) -> str | None:
+    """Why `spec` is not an entry point of the accepted form, or None when it is one."""
+    if not SPEC_RE.fullmatch(spec):
+        return "not of the form"
+    _, _, attr = spec.partition(":")
+    if "(" not in attr:
+        return None
+    try:
+        call = ast.parse(attr, mode="eval").body
+        if not isinstance(call, ast.Call) or any(kw.arg is None for kw in call.keywords):
+            return "its arguments are not literals"
+        for arg in [*call.args, *(keyword.value for keyword in call.keywords)]:
+            ast.literal_eval(arg)
+    except (SyntaxError, ValueError):
+        return "its arguments are not literals"
+    return None
+
+
+def checked_spec(name: str, value: str, where: str = "config var") -> str:
+    """`value` (stripped) when it is an entry point of the accepted form; else BuildError.
+
+    `name` is the variable (UWSGI_MODULE, FLASK_APP), `where` says where it was
+    set: "config var", or the file (`.env`, `.flaskenv`).
+    """
+    spec = value.strip()
+    if spec_problem(spec) is None:
+        return spec
+    raise errors.config_var_invalid(
+        name, value, where, "a WSGI entry point", SPEC_EXPECTED, "myapp.wsgi:application"
+    )
+
+
 # --- FLASK_APP ----------------------------------------------------------------
 
 
@@ -140,8 +197,10 @@ def read_dotenv(path: Path) -> dict[str, str]:
     """KEY=VALUE lines of a .env/.flaskenv file, as python-dotenv reads the common cases."""
     values: dict[str, str] = {}
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = app_files.read_text(path, errors_="replace")
     except OSError:
+        return values
+    if text is None:
         return values
     for raw in text.splitlines():
         line = raw.strip()
@@ -160,15 +219,15 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def _flask_app_setting(build_dir: Path, config: Mapping[str, str]) -> tuple[str, str] | None:
-    """(value, where) of FLASK_APP, in Flask's order of precedence."""
+def flask_app_setting(build_dir: Path, config: Mapping[str, str]) -> tuple[str, str] | None:
+    """(value, where) of FLASK_APP, in Flask's order of precedence; checked (BuildError)."""
     value = config.get("FLASK_APP", "").strip()
     if value:
-        return value, "the FLASK_APP config var"
+        return checked_spec("FLASK_APP", value), "the FLASK_APP config var"
     for name in (".env", ".flaskenv"):
         value = read_dotenv(build_dir / name).get("FLASK_APP", "").strip()
         if value:
-            return value, name
+            return checked_spec("FLASK_APP", value, name), name
     return None
 
 
@@ -487,7 +546,7 @@ def _search(
     build_dir = reader.build_dir
     if configured_module:
         return _from_config_var(reader, configured_module), []
-    flask_app = _flask_app_setting(build_dir, config)
+    flask_app = flask_app_setting(build_dir, config)
     if flask_app:
         return _from_flask_app(reader, *flask_app), []
     for filename, callables in ROOT_CANDIDATES:

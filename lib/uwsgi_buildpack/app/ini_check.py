@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import errors
+from .. import app_files, errors
 
 SOCKET_OPTIONS = (
     "http-socket",
@@ -128,7 +128,10 @@ def _parse_file(path: Path, app_dir: Path, seen: set[Path]) -> tuple[list[Option
         return [], True
     seen.add(resolved)
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = app_files.read_bytes(path, app_dir)
+        if data is None:
+            raise FileNotFoundError(2, "No such file or directory")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise errors.uwsgi_ini_unreadable(name, "it is not UTF-8 text") from None
     except OSError as exc:

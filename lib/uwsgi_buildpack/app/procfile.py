@@ -33,6 +33,8 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import app_files
+
 PROCFILE = "Procfile"
 DEFAULT_COMMAND = "uwsgi uwsgi.ini"
 
@@ -117,8 +119,10 @@ DEFAULT = WebProcess(None, runs_uwsgi=True, runs_uwsgi_ini=True)
 def read(build_dir: Path) -> WebProcess:
     """The app's web process: its Procfile's `web:` line, else the buildpack's default."""
     try:
-        text = (build_dir / PROCFILE).read_text(encoding="utf-8", errors="replace")
+        text = app_files.read_text(build_dir / PROCFILE, build_dir, errors_="replace")
     except OSError:
+        return DEFAULT
+    if text is None:
         return DEFAULT
     for line in text.splitlines():
         match = _LINE.match(line.strip())

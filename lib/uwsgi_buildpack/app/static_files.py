@@ -19,6 +19,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import app_files
 from .entrypoint import ROOT_CANDIDATES, django_settings_files
 
 
@@ -33,7 +34,10 @@ class StaticMapping:
 
 def _assignments(path: Path) -> dict[str, ast.expr]:
     try:
-        tree = ast.parse(path.read_bytes(), filename=str(path))
+        source = app_files.read_bytes(path)
+        if source is None:
+            return {}
+        tree = ast.parse(source, filename=str(path))
     except (SyntaxError, ValueError, OSError):
         return {}
     found: dict[str, ast.expr] = {}
@@ -102,7 +106,7 @@ def _flask(build_dir: Path) -> list[StaticMapping]:
         return []
     for filename, _ in ROOT_CANDIDATES:
         path = build_dir / filename
-        if path.is_file() and b"flask" in path.read_bytes().lower():
+        if path.is_file() and b"flask" in (app_files.read_bytes(path) or b"").lower():
             return [StaticMapping("/static", "static", f"Flask static/ folder next to {filename}")]
     return []
 

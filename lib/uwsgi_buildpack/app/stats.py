@@ -14,22 +14,40 @@ from __future__ import annotations
 
 import re
 
+from .. import errors
+
 DEFAULT_ADDRESS = "127.0.0.1:1717"
 
 _YES = ("1", "true", "yes", "on")
-_LOOPBACK = re.compile(r"^(?:127\.[0-9.]+|localhost):[0-9]+$")
+_NO = ("", "0", "false", "no", "off")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])"
+_LOOPBACK = re.compile(rf"(?:127(?:\.{_OCTET}){{3}}|localhost):([0-9]{{1,5}})")
+_EXPECTED = (
+    "1 (true, yes, on) for the stats server on 127.0.0.1:1717, a loopback"
+    " host:port such as localhost:1717 or 127.0.0.1:9191 (port 1 to 65535), or"
+    " 0 (false, no, off) for none; the server is never reachable from outside"
+    " the dyno"
+)
 
 
 def address(value: str | None) -> str | None:
     """The loopback address the stats server binds for this UWSGI_STATS, or None.
 
     `1`, `true`, `yes`, `on` (any case): the default address. A loopback
-    `host:port` (`127.0.0.1:9191`, `localhost:1717`): that address. Anything
-    else (unset, `0`, a public address, a unix socket path): no stats server.
+    `host:port` (`127.0.0.1:9191`, `localhost:1717`): that address. Unset,
+    empty, `0`, `false`, `no`, `off`: no stats server. Anything else (a public
+    address, a unix socket path, a port out of range) is BuildError: read at
+    build time only, a value ignored here would never say why the server did
+    not start.
     """
     text = (value or "").strip()
     if text.lower() in _YES:
         return DEFAULT_ADDRESS
-    if _LOOPBACK.match(text):
+    if text.lower() in _NO:
+        return None
+    match = _LOOPBACK.fullmatch(text)
+    if match and 1 <= int(match[1]) <= 65535:
         return text
-    return None
+    raise errors.config_var_invalid(
+        "UWSGI_STATS", value or "", "config var", "a stats setting", _EXPECTED, "1"
+    )

@@ -33,8 +33,20 @@ spools the de-chunked bytes (in memory up to 1 MB, then in a temporary file,
 as uWSGI's own post-buffering does), and gives the app a plain body:
 `wsgi.input` positioned at its start, CONTENT_LENGTH, and
 `wsgi.input_terminated = True`. A body over the limit is answered 413 and a
-body uWSGI cannot de-chunk 400, without calling the app. A request without
-Transfer-Encoding costs one dictionary lookup and one Python call.
+body uWSGI cannot de-chunk 400, without calling the app.
+
+Framing. uWSGI's http-socket parser (proto/http.c) is lenient where a
+request's framing is ambiguous, which is how requests are smuggled past a
+proxy that reads the framing differently: it merges repeated headers with ", "
+(two Content-Lengths, even equal ones, become CONTENT_LENGTH "5, 5", and the
+app reads no body), reads a Content-Length by its leading digits ("+5" is 0),
+keeps an obs-folded line's CR LF inside the value, and passes a NUL in a
+header value on to the environ. gunicorn answers all of these 400; so does
+this wrapper, without calling the app (`framing_problem`): a Content-Length
+that is not one plain decimal number, a Content-Length together with a
+Transfer-Encoding, a Transfer-Encoding other than a single `chunked`, a CR,
+LF or NUL in any header value. A request without a body costs two dictionary
+lookups and one scan of the header values (about a microsecond).
 
 The limit is BP_UWSGI_BODY_LIMIT bytes (the CHUNKED_BODY_LIMIT_MB config var,
 default 100, converted by .profile.d), which the ini also gives uWSGI as
@@ -57,9 +69,11 @@ import importlib
 import importlib.util
 import inspect
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
+from itertools import filterfalse
 from typing import Any
 
 DEFAULT_LIMIT = 100 * 1024 * 1024
@@ -183,16 +197,73 @@ def _refuse(start_response: Callable[..., Any], status: str, text: str) -> list[
     return [body]
 
 
+# A CR or LF (an obs-folded line, kept by uWSGI inside the value) or a NUL.
+_UNSAFE_IN_VALUE = re.compile("[\x00\r\n]").search
+_HEADER_PREFIXES = ("HTTP_", "CONTENT_")
+# The environ's keys that are not headers (REQUEST_METHOD, wsgi.input,
+# uwsgi.core, ...): the same few in every request uWSGI makes, learnt from the
+# first one and from any request that brings another (rebound, never changed
+# in place: the workers' threads read it).
+_not_headers: frozenset[str] = frozenset()
+
+
+def header_values(environ: dict) -> str:
+    """Every header's value (HTTP_*, CONTENT_TYPE, CONTENT_LENGTH), joined.
+
+    Hand-written for speed, as the one thing every request pays for: the
+    filter, the lookups and the join run in C, with no Python-level loop.
+    """
+    global _not_headers  # noqa: PLW0603 - the learnt keys, rebound whole
+    try:
+        return "".join(map(environ.__getitem__, filterfalse(_not_headers.__contains__, environ)))
+    except TypeError:  # a value that is not a str: a key not learnt yet
+        _not_headers = _not_headers | {k for k in environ if not k.startswith(_HEADER_PREFIXES)}
+    headers = map(environ.__getitem__, filterfalse(_not_headers.__contains__, environ))
+    return "".join(value for value in headers if isinstance(value, str))
+
+
+def framing_problem(environ: dict) -> str | None:
+    """Why this request's framing is ambiguous (answered 400), or None.
+
+    RFC 9112 6.3: a request with both Transfer-Encoding and Content-Length
+    may be an attempt at request smuggling; a Content-Length is 1*DIGIT; a
+    server that does not understand a transfer coding cannot read the body.
+    The only coding uWSGI de-chunks is `chunked`, alone.
+    """
+    if _UNSAFE_IN_VALUE(header_values(environ)):
+        return "a header value holds a line break or a NUL"
+    length = environ.get("CONTENT_LENGTH")
+    encoding = environ.get("HTTP_TRANSFER_ENCODING")
+    if length is not None and length != "":
+        if encoding is not None:
+            return "both Content-Length and Transfer-Encoding"
+        if not (length.isascii() and length.strip(" \t").isdigit()):
+            return "a Content-Length that is not one decimal number"
+    if encoding is not None and encoding.strip(" \t").lower() != "chunked":
+        return "a Transfer-Encoding other than chunked"
+    return None
+
+
 def wrap(app: WsgiApp, chunked_read: Callable[[], bytes], limit: int) -> WsgiApp:
-    """`app` with chunked request bodies read by `chunked_read` and bounded by `limit`."""
+    """`app` with chunked request bodies read by `chunked_read` and bounded by `limit`.
+
+    A request whose framing is ambiguous (`framing_problem`) is answered 400.
+    """
 
     def application(environ: dict, start_response: Callable[..., Any]) -> Iterable[bytes]:
-        encoding = environ.get("HTTP_TRANSFER_ENCODING")
-        if encoding is None:
+        # Most requests: no body, and header values of printable characters
+        # only (stricter than framing_problem's check, so a tab or a
+        # non-printable Latin-1 character takes the precise path below).
+        if (
+            "CONTENT_LENGTH" not in environ
+            and "HTTP_TRANSFER_ENCODING" not in environ
+            and header_values(environ).isprintable()
+        ):
             return app(environ, start_response)
-        # Only the last coding says how the message is framed (RFC 9112 6.1);
-        # anything else is passed on as uWSGI gives it.
-        if encoding.rsplit(",", 1)[-1].strip().lower() != "chunked":
+        problem = framing_problem(environ)
+        if problem is not None:
+            return _refuse(start_response, "400 Bad Request", f"Bad request framing: {problem}.")
+        if "HTTP_TRANSFER_ENCODING" not in environ:
             return app(environ, start_response)
         # Handed to the app, which outlives this function: no context manager.
         body = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
@@ -239,8 +310,15 @@ else:
     if not _spec:
         raise RuntimeError("BP_UWSGI_APP is not set: the default uwsgi.ini sets it")
     _body_limit = _limit()
-    _app = load(_spec)
-    _problem = not_wsgi(_app, _spec)
+    try:
+        parse_spec(_spec)
+    except ValueError:
+        # .profile.d checked its form; a factory's arguments that are still
+        # not literals (`f(a=1, 2)`) end here, in one line.
+        _app, _problem = None, "its arguments are not literals; set UWSGI_MODULE to module:callable"
+    else:
+        _app = load(_spec)
+        _problem = not_wsgi(_app, _spec)
     if _problem is not None:
         # One line, and no `application`: uWSGI then finds no app here, and
         # need-app stops the dyno at boot instead of a 500 per request.

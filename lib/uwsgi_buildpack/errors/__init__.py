@@ -35,9 +35,12 @@ public name of its modules.
 from __future__ import annotations
 
 from .app import (
+    app_file_not_regular,
+    app_file_too_large,
     asgi_app,
     committed_runtime,
     committed_virtualenv,
+    config_var_invalid,
     config_var_unreadable,
     fallback_app_warning,
     flask_app_not_found,
@@ -148,10 +151,13 @@ __all__ = [
     "arch_unsupported",
     "arch_unsupported_on_stack",
     "cached_python_unsupported",
+    "app_file_not_regular",
+    "app_file_too_large",
     "asgi_app",
     "collectstatic_failed",
     "committed_runtime",
     "committed_virtualenv",
+    "config_var_invalid",
     "config_var_unreadable",
     "fallback_app_warning",
     "flask_app_not_found",

@@ -24,6 +24,60 @@ text. Set it again with:
     )
 
 
+@_coded("config-var::invalid")
+def config_var_invalid(
+    name: str, value: str, where: str, what: str, expected: str, example: str
+) -> BuildError:
+    """A config var (or a line of .env/.flaskenv, `where`) holds a value not of its form."""
+    in_file = where.startswith(".")
+    shown = f"{name} in {where}" if in_file else f"The config var {name}"
+    fix = (
+        f"Correct that line of {where}, for example:\n    {name}={example}"
+        if in_file
+        else f"Set it again, for example:\n    heroku config:set {name}={example}"
+    )
+    return BuildError(
+        f"{shown} is not {what}.",
+        f"""\
+{name}={_visible(value)[:200]}
+
+{name} must be {what}: {expected}.
+The build stops rather than write the value into the app's uwsgi.ini or act
+on it; nothing has been written or run. (A character shown above as
+\N{REPLACEMENT CHARACTER} is a newline or another control character, often a paste accident.)
+
+{fix}""",
+    )
+
+
+@_coded("app::file-not-regular")
+def app_file_not_regular(name: str, kind: str) -> BuildError:
+    """A file the build reads from the app is a FIFO, a device, a directory, ..."""
+    return BuildError(
+        f"The app's {name} is not a regular file.",
+        f"""\
+{_visible(name)[:200]} is {kind}. The build reads it, and reads regular
+files only: reading a named pipe would wait for ever, and a device such as
+/dev/zero never ends.
+
+Commit {_visible(name)[:200]} as a plain file (or remove it), then push again.""",
+    )
+
+
+@_coded("app::file-too-large")
+def app_file_too_large(name: str, size_mb: int, limit_mb: int) -> BuildError:
+    """A file the build reads from the app is larger than the build reads."""
+    return BuildError(
+        f"The app's {name} is larger than {limit_mb} MB.",
+        f"""\
+{_visible(name)[:200]} holds more than {limit_mb} MB (at least {size_mb} MB).
+The build reads it whole, and reads no file of the app larger than
+{limit_mb} MB: no configuration, lock or source file is that large.
+
+Check that the file is the one you meant to commit, then push again.""",
+    )
+
+
 @_coded("app::committed-runtime")
 def committed_runtime(path: str) -> BuildError:
     """The app's repository contains .heroku/python."""

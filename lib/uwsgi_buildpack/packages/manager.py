@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import errors
+from .. import app_files, errors
 from . import pipenv as pipfile_lock
 from . import requirements, toml
 
@@ -117,7 +117,7 @@ def present_files(build_dir: Path) -> dict[PackageManager, list[str]]:
     """Each manager that has files in the app, with those files."""
     found: dict[PackageManager, list[str]] = {}
     for manager in MANAGERS:
-        present = [name for name in manager.files if (build_dir / name).is_file()]
+        present = [name for name in manager.files if app_files.present(build_dir / name)]
         if present:
             found[manager] = present
     return found

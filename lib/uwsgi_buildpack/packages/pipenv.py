@@ -37,7 +37,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .. import errors
+from .. import app_files, errors
 from . import toml
 
 # Pipfile sections that are not package categories (Pipenv's own list).
@@ -49,7 +49,7 @@ _NOT_CATEGORIES = frozenset(
 def load(path: Path) -> dict[str, Any]:
     """Pipfile.lock's JSON; BuildError when it does not parse."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(app_files.read_text(path) or "")
     except UnicodeDecodeError as exc:
         raise errors.pipfile_lock_invalid(0, str(exc)) from None
     except json.JSONDecodeError as exc:

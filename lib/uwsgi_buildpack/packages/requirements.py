@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import app_files
+
 TXT = "requirements.txt"
 IN = "requirements.in"
 TEST = "requirements-test.txt"
@@ -102,8 +104,10 @@ def _referenced(path: Path, build_dir: Path) -> tuple[list[Path], list[Path], bo
     editables: list[Path] = []
     hashed = False
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = app_files.read_text(path, build_dir, errors_="replace")
     except OSError:
+        return includes, editables, hashed
+    if text is None:
         return includes, editables, hashed
     for _, line in logical_lines(text):
         hashed = hashed or "--hash" in line
@@ -129,7 +133,7 @@ def _collect(start: list[Path], build_dir: Path) -> tuple[list[Path], bool]:
     while queue:
         path = queue.pop(0)
         resolved = path.resolve()
-        if resolved in seen or not resolved.is_file():
+        if resolved in seen or not app_files.present(resolved):
             continue
         seen.append(resolved)
         includes, editables, uses_hashes = _referenced(resolved, build_dir)
@@ -148,7 +152,7 @@ def _digest(paths: list[Path], build_dir: Path) -> str:
         except ValueError:
             name = str(path)
         digest.update(name.encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        digest.update((app_files.read_bytes(path, build_dir) or b"") + b"\0")
     return digest.hexdigest()
 
 

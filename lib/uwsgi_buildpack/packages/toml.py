@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .. import app_files
 from . import toml_subset
 
 try:
@@ -49,7 +50,9 @@ def loads(text: str) -> dict[str, Any]:
 def load(path: Path) -> dict[str, Any]:
     """`loads` of a file read as UTF-8 (a byte that is not UTF-8 is Unreadable)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = app_files.read_text(path)
+        if text is None:
+            raise FileNotFoundError(2, "No such file or directory")
     except UnicodeDecodeError as exc:
         raise Unreadable(f"it is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:

@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import errors
+from .. import app_files, errors
 from .requires_python import SpecifierSet
 
 OLDEST_SUPPORTED_MINOR = 10
@@ -149,7 +149,7 @@ def _decode(path: Path) -> str:
     byte-order mark; the version then looks right in an editor but does not
     parse, so say exactly that instead of "invalid version".
     """
-    data = path.read_bytes()
+    data = app_files.read_bytes(path) or b""
     if data.startswith(b"\xef\xbb\xbf"):
         raise errors.version_file_encoding(path.name, "UTF-8 with a byte-order mark (BOM)")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and b"\x00" in data):
@@ -247,8 +247,10 @@ def read_requested_version(build_dir: Path) -> VersionRequest | None:
         raise errors.python_version_file_misspelled(misspelled)
     runtime_txt = build_dir / "runtime.txt"
     python_version = build_dir / ".python-version"
-    from_runtime = parse_runtime_txt(runtime_txt) if runtime_txt.is_file() else None
-    from_file = parse_python_version_file(python_version) if python_version.is_file() else None
+    from_runtime = parse_runtime_txt(runtime_txt) if app_files.present(runtime_txt) else None
+    from_file = (
+        parse_python_version_file(python_version) if app_files.present(python_version) else None
+    )
     if from_runtime and from_file and not _agree(from_runtime, from_file):
         raise errors.version_files_disagree(str(from_runtime), str(from_file))
     return from_runtime or from_file

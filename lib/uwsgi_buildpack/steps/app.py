@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import errors
+from .. import app_files, errors
 from ..app import entrypoint, procfile, stats
 from ..context import PREFIX_IN_APP, BuildContext
 from ..packages import manager as package_manager
@@ -51,9 +51,28 @@ def check(ctx: BuildContext) -> package_manager.Dependencies:
     venvs = sorted(ctx.build_dir.glob("*/pyvenv.cfg"))
     if venvs:
         raise errors.committed_virtualenv(venvs[0].parent.name)
+    app_files.check_named(ctx.build_dir)
+    _check_config_vars(ctx)
     # Before anything is downloaded: an app whose lock would be ignored, or
     # whose files leave it open which lock is meant, fails within a second.
     return package_manager.decide(ctx.build_dir, include_test=ctx.test_mode)
+
+
+def _check_config_vars(ctx: BuildContext) -> None:
+    """The config vars `inspect` reads, checked before anything is downloaded, run or written.
+
+    `inspect` reads them again where it decides (after bin/pre_compile, which
+    may add a .env); a value that is not of its form fails the build here, so
+    no hook has run and no file of the app has changed when it does.
+    """
+    stats.address(ctx.config.get("UWSGI_STATS"))
+    if app_files.present(ctx.build_dir / "uwsgi.ini"):
+        return
+    configured = ctx.config.get("UWSGI_MODULE", "").strip()
+    if configured:
+        entrypoint.checked_spec("UWSGI_MODULE", configured)
+    else:
+        entrypoint.flask_app_setting(ctx.build_dir, ctx.config)
 
 
 def inspect(
@@ -73,9 +92,11 @@ def inspect(
         )
     web = procfile.read(ctx.build_dir)
     entry = None
-    own_ini = (ctx.build_dir / "uwsgi.ini").is_file()
+    own_ini = app_files.present(ctx.build_dir / "uwsgi.ini")
     if not own_ini:
         configured = ctx.config.get("UWSGI_MODULE", "").strip() or None
+        if configured is not None:
+            configured = entrypoint.checked_spec("UWSGI_MODULE", configured)
         entry = entrypoint.find(ctx.build_dir, configured, ctx.config, served=web.runs_uwsgi_ini)
     return App(
         entry=entry,

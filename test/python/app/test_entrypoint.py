@@ -1,9 +1,11 @@
 """Specification of how the default uwsgi.ini finds the app's WSGI callable."""
 
+import subprocess
 from pathlib import Path
 
 import pytest
-from uwsgi_buildpack.app.entrypoint import find
+from uwsgi_buildpack.app import profile
+from uwsgi_buildpack.app.entrypoint import checked_spec, find, spec_problem
 from uwsgi_buildpack.errors import BuildError
 
 
@@ -392,3 +394,99 @@ def test_an_asgi_factory_is_refused_with_uvicorn_s_factory_option(tmp_path):
         find(app, None)
     assert error.value.facts["module"] == "svc:create_app()"
     assert "web: uvicorn --factory svc:create_app --host 0.0.0.0 --port $PORT" in error.value.body
+
+
+# --- The form of UWSGI_MODULE and FLASK_APP, at build time and at boot ----------
+
+ACCEPTED = [
+    "app:app",
+    "app",
+    "microblog.py",
+    "src/app.py",
+    "service.server:api",
+    "app:app.server",
+    "app:create_app()",
+    "app:create_app('production')",
+    'app:create_app("production", debug=True)',
+    "app:create_app(1, -2, 0.5, None)",
+    "werkzeug.testapp:test_app",
+]
+REFUSED = [
+    "app:app\nattach-daemon = touch X",
+    "app:a\rpp",
+    "app:@(exec://touch X)",
+    "@(exec://touch X)",
+    "app:$(HOME)",
+    "app:create_app('%(_)')",
+    "app:create_app(os.system('x'))",
+    "app:create_app(x)",
+    "app:create_app(**k)",
+    "app:a;b",
+    "a:b:c",
+    "../elsewhere.py",
+    "/abs/app.py",
+    "app:",
+    "app app",
+]
+
+
+@pytest.mark.parametrize("value", ACCEPTED)
+def test_entry_points_of_the_accepted_forms(value):
+    assert spec_problem(value) is None
+    assert checked_spec("UWSGI_MODULE", f" {value} ") == value
+
+
+@pytest.mark.parametrize("value", REFUSED)
+def test_other_values_fail_the_build_naming_the_var(value):
+    assert spec_problem(value) is not None
+    with pytest.raises(BuildError) as caught:
+        checked_spec("UWSGI_MODULE", value)
+    assert caught.value.code == "config-var::invalid"
+    assert caught.value.title == "The config var UWSGI_MODULE is not a WSGI entry point."
+    assert "\n" not in caught.value.body.split("\n", 1)[0]
+    assert "heroku config:set UWSGI_MODULE=myapp.wsgi:application" in caught.value.body
+
+
+def test_flask_app_in_dotenv_of_another_form_names_the_file(tmp_path):
+    app = make(tmp_path, {"app.py": "app = None\n", ".env": "FLASK_APP=app:$(HOME)\n"})
+    with pytest.raises(BuildError) as caught:
+        find(app, None)
+    assert caught.value.title == "FLASK_APP in .env is not a WSGI entry point."
+    assert "Correct that line of .env, for example:\n    FLASK_APP=" in caught.value.body
+
+
+def test_flask_app_config_var_with_a_newline_fails(tmp_path):
+    app = make(tmp_path, {"app.py": "app = None\n"})
+    with pytest.raises(BuildError) as caught:
+        find(app, None, {"FLASK_APP": "app:app\nattach-daemon = touch X"})
+    assert caught.value.title == "The config var FLASK_APP is not a WSGI entry point."
+
+
+def _boot_app(tmp_path: Path, value: str) -> tuple[str, str]:
+    """(BP_UWSGI_APP, stderr) after .profile.d sourced with UWSGI_MODULE=value."""
+    profile.write_profile_d(tmp_path)
+    script = tmp_path / ".profile.d" / profile.PROFILE_NAME
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", f'. "{script}"; echo "${{BP_UWSGI_APP-unset}}"'],
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "UWSGI_MODULE": value},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.rstrip("\n"), done.stderr
+
+
+@pytest.mark.parametrize("value", [v for v in ACCEPTED + REFUSED if "(x)" not in v])
+def test_the_dyno_checks_uwsgi_module_as_the_build_does(tmp_path, value):
+    # The profile's regular expression and SPEC_RE with its literal check agree
+    # (a bare name as an argument is left to the wrapper's parse, see wsgi.py).
+    assert "\0" not in value
+    got, stderr = _boot_app(tmp_path, value)
+    if spec_problem(value) is None:
+        assert (got, stderr) == (value, "")
+    else:
+        assert got == "unset"
+        assert stderr.startswith("uwsgi-buildpack: UWSGI_MODULE=")
+        assert "is not a WSGI entry point" in stderr
+        assert stderr.endswith("ignored, using the entry point the build chose\n")
+        assert stderr.count("\n") == 1

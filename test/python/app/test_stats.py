@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from uwsgi_buildpack import errors
 from uwsgi_buildpack.app import profile, stats
 
 
@@ -21,14 +22,33 @@ from uwsgi_buildpack.app import profile, stats
         (None, None),
         ("0", None),
         ("false", None),
-        ("0.0.0.0:1717", None),
-        ("/tmp/stats.sock", None),
-        ("127.0.0.1", None),
-        ("127.0.0.1:1717; rm -rf /", None),
+        (" Off ", None),
     ],
 )
 def test_the_stats_address(value, address):
     assert stats.address(value) == address
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0.0.0.0:1717",
+        "/tmp/stats.sock",
+        "127.0.0.1",
+        "127.0.0.1:1717; rm -rf /",
+        "127.0.0.1:0",
+        "localhost:99999",
+        "127.0.0.1:1717\nattach-daemon = touch X",
+        "@(exec://touch X)",
+        "maybe",
+    ],
+)
+def test_a_stats_value_of_another_form_fails_the_build_naming_it(value):
+    with pytest.raises(errors.BuildError) as caught:
+        stats.address(value)
+    assert caught.value.code == "config-var::invalid"
+    assert caught.value.title == "The config var UWSGI_STATS is not a stats setting."
+    assert "heroku config:set UWSGI_STATS=1" in caught.value.body
 
 
 def _boot_env(tmp_path, address, run_time_value):

@@ -7,6 +7,7 @@ the build calls (entry point and static files found in a real app directory,
 then `write_default_ini`), never a hand-copied excerpt that could drift.
 """
 
+import re
 import shutil
 import subprocess
 import sys
@@ -192,3 +193,30 @@ def test_the_templates_are_read_from_the_checkout_that_runs(tmp_path):
     for name in ("uwsgi.ini", f".profile.d/{profile.PROFILE_NAME}"):
         assert not (tmp_path / "built-here" / name).read_text().endswith("# this checkout\n")
         assert (tmp_path / "built-there" / name).read_text().endswith("# this checkout\n")
+
+
+def test_text_found_in_the_app_never_becomes_an_ini_line_of_its_own():
+    # The reason is a comment: a newline in it (FLASK_APP's value, a name in
+    # the source) stays inside that comment.
+    entry = EntryPoint("app:app", "FLASK_APP=x in .flaskenv\nattach-daemon = touch X")
+    ini = uwsgi_config.render_default_ini(entry, [])
+    assert "\nattach-daemon" not in ini
+    assert "# The WSGI app. FLASK_APP=x in .flaskenv?attach-daemon = touch X.\n" in ini
+    # Option values: anything uWSGI would expand or split is a bug upstream.
+    for module in ("app:app\nattach-daemon = x", "app:@(exec://touch X)"):
+        with pytest.raises(ValueError):
+            uwsgi_config.render_default_ini(EntryPoint(module, "test"), [])
+    with pytest.raises(ValueError):
+        uwsgi_config.render_default_ini(
+            EntryPoint("app:app", "test", env={"DJANGO_SETTINGS_MODULE": "$(HOME)"}), []
+        )
+
+
+def test_the_default_ini_reads_only_values_the_profile_set():
+    ini = uwsgi_config.render_default_ini(EntryPoint("app:app", "test"), [])
+    # An if-env block whose lines use the variable's value (%(_)), which uWSGI
+    # expands further: only BP_UWSGI_* values, which .profile.d checked.
+    blocks = re.findall(r"^if-env = (\S+)\n(.*?)^endif =", ini, re.MULTILINE | re.DOTALL)
+    read = [name for name, body in blocks if "%(_)" in body]
+    assert len(read) >= 5
+    assert [name for name in read if not name.startswith("BP_UWSGI_")] == []

@@ -99,6 +99,58 @@ def test_requests_without_transfer_encoding_are_untouched() -> None:
     assert "wsgi.input_terminated" not in calls[0]
 
 
+# --- framing: what uWSGI's http-socket puts in the environ for ambiguous requests ---
+# (proto/http.c merges repeated headers with ", " and keeps an obs-folded
+# line's CR LF in the value; production_test.sh sends the raw requests.)
+
+AMBIGUOUS = [
+    ({"CONTENT_LENGTH": "5", "HTTP_TRANSFER_ENCODING": "chunked"}, "both Content-Length"),
+    ({"CONTENT_LENGTH": "+5"}, "not one decimal number"),
+    ({"CONTENT_LENGTH": "5, 5"}, "not one decimal number"),
+    ({"CONTENT_LENGTH": "0x5"}, "not one decimal number"),
+    ({"CONTENT_LENGTH": "\u0665"}, "not one decimal number"),  # ARABIC-INDIC FIVE: isdigit()
+    ({"HTTP_TRANSFER_ENCODING": "chunked, identity"}, "other than chunked"),
+    ({"HTTP_TRANSFER_ENCODING": "chunked, chunked"}, "other than chunked"),
+    ({"HTTP_TRANSFER_ENCODING": "gzip, chunked"}, "other than chunked"),
+    ({"HTTP_TRANSFER_ENCODING": "identity"}, "other than chunked"),
+    ({"HTTP_TRANSFER_ENCODING": "chunked\r\n identity"}, "line break or a NUL"),
+    ({"HTTP_TRANSFER_ENCODING": "\r\n chunked"}, "line break or a NUL"),
+    ({"HTTP_X_NAME": "a\x00b"}, "line break or a NUL"),
+    ({"CONTENT_TYPE": "text/plain\x00"}, "line break or a NUL"),
+]
+
+
+@pytest.mark.parametrize(("headers", "problem"), AMBIGUOUS)
+def test_ambiguous_framing_is_400_and_the_app_is_not_called(headers, problem) -> None:
+    calls: list[dict] = []
+    app = wsgi.wrap(_echo_app(calls), _reader([b"hello"]), limit=100)
+    status, body = _call(app, {"wsgi.input": io.BytesIO(b"hello"), **headers})
+    assert status == "400 Bad Request"
+    assert problem in body.decode()
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"CONTENT_LENGTH": ""},
+        {"CONTENT_LENGTH": "5"},
+        {"CONTENT_LENGTH": "005"},
+        {"CONTENT_LENGTH": "5 "},
+        {"HTTP_TRANSFER_ENCODING": "Chunked"},
+        {"HTTP_X_FORWARDED_FOR": "1.2.3.4, 5.6.7.8", "HTTP_COOKIE": "a=b; c=d"},
+        {"HTTP_X_TABBED": "a\tb", "HTTP_X_LATIN1": "caf\xe9\xa0\x85"},
+        {"HTTP_X_TABBED": "a\tb", "CONTENT_LENGTH": "5"},
+    ],
+)
+def test_plain_framing_reaches_the_app(headers) -> None:
+    calls: list[dict] = []
+    app = wsgi.wrap(_echo_app(calls), _reader([b"hello"]), limit=100)
+    status, body = _call(app, {"wsgi.input": io.BytesIO(b"hello"), **headers})
+    assert (status, len(calls)) == ("200 OK", 1)
+
+
 # --- the boot-time check of what was loaded -------------------------------------
 
 

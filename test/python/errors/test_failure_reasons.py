@@ -32,6 +32,13 @@ def _write(name: str, data: str | bytes) -> Callable[[Path, Path], None]:
     return setup
 
 
+def _fifo(name: str) -> Callable[[Path, Path], None]:
+    def setup(app: Path, env_dir: Path) -> None:
+        os.mkfifo(app / name)
+
+    return setup
+
+
 def _both(*setups: Callable[[Path, Path], None]) -> Callable[[Path, Path], None]:
     def setup(app: Path, env_dir: Path) -> None:
         for one in setups:
@@ -97,6 +104,16 @@ CASES = [
     (
         "config-var::unreadable",
         _both(_write("requirements.txt", ""), _write("ENV:SECRET", b"\xff\xfe\xfa")),
+        "heroku-24",
+    ),
+    (
+        "config-var::invalid",
+        _both(_write("requirements.txt", ""), _write("ENV:UWSGI_MODULE", "app:app\nstats = :1")),
+        "heroku-24",
+    ),
+    (
+        "app::file-not-regular",
+        _both(_write("requirements.txt", ""), _fifo(".env")),
         "heroku-24",
     ),
 ]
