@@ -432,7 +432,10 @@ move_slug() {
 # the dyno user (test/tools/dyno run), or as DYNO_USER when that is exported
 # (the slug must then be that user's). With DYNO_SOMAXCONN exported, the dyno's
 # network namespace has that net.core.somaxconn (set by root, as the platform
-# sets a dyno's kernel parameters; the dyno's user cannot).
+# sets a dyno's kernel parameters; the dyno's user cannot). With DYNO_CGROUP
+# exported (a cgroup v1 directory root made, such as one of
+# /sys/fs/cgroup/memory), the dyno's processes run in that cgroup, and under
+# its limits, from their start: real_memory_cgroup makes one.
 with_dyno() {
 	snippet="$1"
 	shift
@@ -450,7 +453,10 @@ with_dyno() {
 		# stdout and stderr are a pipe that this (root) shell made.
 		exec 3> >(cat >"$DYNO_LOG")
 		log_writer=$!
-		setsid "$tools/dyno" run "$slug" --port 5000 "${env_args[@]}" >&3 2>&3 &
+		in_cgroup=()
+		# (The tool and everything it starts; not this shell, the log or curl.)
+		[ -z "${DYNO_CGROUP:-}" ] || in_cgroup=(sh -c '\''echo $$ >"$0/cgroup.procs" && exec "$@"'\'' "$DYNO_CGROUP")
+		setsid "${in_cgroup[@]}" "$tools/dyno" run "$slug" --port 5000 "${env_args[@]}" >&3 2>&3 &
 		DYNO_PGID=$!
 		exec 3>&-
 		up=no
@@ -530,4 +536,47 @@ assertServes() {
 	serve_status=$?
 	assertEquals "GET $1: curl status (dyno log: $(tail -n 20 "${DYNO_LOG}" | tr '\n' '|'))" 0 "${serve_status}"
 	assertFileContains "response body" "${needle}" "${BODY_FILE}"
+}
+
+# real_memory_cgroup MB: make a real cgroup v1 memory cgroup limited to MB
+# megabytes (the kernel's own limit, as a dyno's), under the memory cgroup
+# this shell is in, and print its directory (export it as DYNO_CGROUP for
+# with_dyno). Returns non-zero, with the reason on stdout, where this machine
+# cannot: not root, or no writable cgroup v1 memory controller.
+# remove_memory_cgroup DIR removes it once its processes are gone.
+real_memory_cgroup() {
+	memory_root=/sys/fs/cgroup/memory
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "not root: only root can make a cgroup"
+		return 1
+	fi
+	if [ ! -w "${memory_root}" ] || [ ! -f "${memory_root}/memory.limit_in_bytes" ]; then
+		echo "no writable cgroup v1 memory controller at ${memory_root} ($(mount | grep -c ' type cgroup') cgroup mounts: $(mount | sed -n 's/^cgroup2* on \([^ ]*\) type .*/\1/p' | tr '\n' ' '))"
+		return 1
+	fi
+	own=$(sed -n 's/^[0-9]*:\([^:]*,\)*memory\(,[^:]*\)*:\(.*\)$/\3/p' /proc/self/cgroup | head -n 1)
+	parent=${memory_root}${own%/}
+	[ -w "${parent}" ] || parent=${memory_root}
+	cgroup_dir=$(mktemp -d "${parent}/uwsgi-bp-test.XXXXXX" 2>/dev/null) || {
+		echo "cannot create a cgroup under ${parent}"
+		return 1
+	}
+	# (mktemp's 0700 would hide the cgroup's files from the dyno's user; a
+	# platform's cgroups are readable by everyone, as the kernel makes them.)
+	chmod 755 "${cgroup_dir}"
+	if ! echo $(($1 * 1048576)) >"${cgroup_dir}/memory.limit_in_bytes"; then
+		rmdir "${cgroup_dir}"
+		echo "cannot set memory.limit_in_bytes in ${cgroup_dir}"
+		return 1
+	fi
+	echo "${cgroup_dir}"
+}
+
+remove_memory_cgroup() {
+	for _ in $(seq 1 50); do
+		rmdir "$1" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	echo "could not remove the cgroup $1: $(wc -l <"$1/cgroup.procs" 2>/dev/null) processes still in it"
+	return 1
 }
