@@ -49,6 +49,19 @@ SEED_PYTHON=3.12
 AS_USER="${TOOLS}/as-user"
 BUILD_IDS=""
 
+# The platform the suites stand in for: Heroku, or, with UWSGI_BP_PLATFORM=
+# herokuish (test/herokuish_test.sh sets it), Dokku's builder herokuish
+# (test/tools/dyno --herokuish says how it differs): the builds see the config
+# vars in their environment too, build and dyno are one user (the build
+# user), and a dyno is started and stopped as herokuish and docker stop do
+# (with_dyno).
+UWSGI_BP_PLATFORM=${UWSGI_BP_PLATFORM:-heroku}
+export UWSGI_BP_PLATFORM
+if [ "${UWSGI_BP_PLATFORM}" = herokuish ]; then
+	UWSGI_BP_DYNO_USER=$("${AS_USER}" name build)
+	export UWSGI_BP_DYNO_USER
+fi
+
 # use_build_image_python: when test/tools/prerequisites gave the build user a
 # python3 of its own (root's own is out of its reach), the suite's commands use
 # it too, so that a build whose command line sets PATH finds it.
@@ -106,8 +119,11 @@ capture() {
 	# shellcheck disable=SC2034
 	LAST_COMMAND="$*"
 	build_user_owns_output
-	# shellcheck disable=SC2068 # compat: word-split again, as the testrunner does
-	"${AS_USER}" build $@ >"${STD_OUT}" 2>"${STD_ERR}"
+	exported=""
+	# herokuish: the config vars in the build's environment as well.
+	[ "${UWSGI_BP_PLATFORM}" != herokuish ] || [ ! -d "${ENV_DIR:-}" ] || exported="${TOOLS}/dyno exported ${ENV_DIR} --"
+	# shellcheck disable=SC2068,SC2086 # compat: word-split again, as the testrunner does
+	"${AS_USER}" build ${exported} $@ >"${STD_OUT}" 2>"${STD_ERR}"
 	RETURN=$?
 	# shellcheck disable=SC2034
 	rtrn=${RETURN}
@@ -432,7 +448,12 @@ move_slug() {
 # the dyno user (test/tools/dyno run), or as DYNO_USER when that is exported
 # (the slug must then be that user's). With DYNO_SOMAXCONN exported, the dyno's
 # network namespace has that net.core.somaxconn (set by root, as the platform
-# sets a dyno's kernel parameters; the dyno's user cannot). With DYNO_CGROUP
+# sets a dyno's kernel parameters; the dyno's user cannot). Under herokuish
+# (UWSGI_BP_PLATFORM), the dyno is test/tools/dyno run --herokuish with the
+# test's ENV_DIR as the build's env dir, and a SIGTERM to the dyno's process
+# group (the snippet's or the one that ends it) is docker stop's: the tool
+# passes it to the exec'd process alone and SIGKILLs the rest after
+# DYNO_STOP_TIMEOUT seconds (default 30, Dokku's). With DYNO_CGROUP
 # exported (a cgroup v1 directory root made, such as one of
 # /sys/fs/cgroup/memory), the dyno's processes run in that cgroup, and under
 # its limits, from their start: real_memory_cgroup makes one.
@@ -441,10 +462,17 @@ with_dyno() {
 	shift
 	DYNO_LOG="${OUTPUT_DIR}/dyno.log"
 	# shellcheck disable=SC2016 # the script is expanded by the inner bash
-	unshare --net bash -c '
+	DYNO_ENV_DIR=${ENV_DIR:-} unshare --net bash -c '
 		tools=$1 slug=$2 DYNO_LOG=$3 OUT=$4 snippet=$5
 		shift 5
 		env_args=()
+		stop_wait=50
+		if [ "$UWSGI_BP_PLATFORM" = herokuish ]; then
+			env_args+=(--herokuish --stop-timeout "${DYNO_STOP_TIMEOUT:-30}")
+			[ ! -d "$DYNO_ENV_DIR" ] || env_args+=(--env-dir "$DYNO_ENV_DIR")
+			# (docker stop SIGKILLs by itself, after its timeout.)
+			stop_wait=$(((${DYNO_STOP_TIMEOUT:-30} + 5) * 5))
+		fi
 		for pair in "$@"; do env_args+=(--env "$pair"); done
 		ip link set lo up
 		[ -z "${DYNO_SOMAXCONN:-}" ] || echo "$DYNO_SOMAXCONN" >/proc/sys/net/core/somaxconn
@@ -475,7 +503,7 @@ with_dyno() {
 			status=$?
 		fi
 		kill -TERM -- "-$DYNO_PGID" 2>/dev/null
-		for _ in $(seq 1 50); do kill -0 -- "-$DYNO_PGID" 2>/dev/null || break; sleep 0.2; done
+		for _ in $(seq 1 "$stop_wait"); do kill -0 -- "-$DYNO_PGID" 2>/dev/null || break; sleep 0.2; done
 		kill -KILL -- "-$DYNO_PGID" 2>/dev/null
 		wait "$log_writer"
 		exit "$status"
