@@ -42,11 +42,14 @@ export LANG="${LANG:-C.UTF-8}"
 # bp_uwsgi_cgroup_paths: the process's own cgroup paths, from /proc/self/cgroup
 # ("0::/path" for v2, "N:memory:/path" and "N:cpu,cpuacct:/path" for v1),
 # into the caller's v2_path, v1_memory_path and v1_cpu_path. A path that leaves
-# the namespace ("/../..") is not followed.
+# the namespace ("/../..") is not followed. (Every file here is read only when
+# it is a regular file, and this one for its first lines: the test variables
+# below are config vars a user could point at a FIFO or /dev/zero.)
 bp_uwsgi_cgroup_paths() {
-  local file="$1" _id controllers path
-  [ -r "$file" ] || return 0
-  while IFS=: read -r _id controllers path || [ -n "$path" ]; do
+  local file="$1" _id controllers path lines=0
+  [ -f "$file" ] && [ -r "$file" ] || return 0
+  while [ "$lines" -lt 64 ] && { IFS=: read -r _id controllers path || [ -n "$path" ]; }; do
+    lines=$((lines + 1))
     case "$path" in */..|*/../*) continue ;; esac
     case ",$controllers," in
       ,,) v2_path="$path" ;;
@@ -63,7 +66,7 @@ bp_uwsgi_memory_limit() {
   local dir="$1" path="${2%/}" file="$3" value
   while :; do
     value=""
-    if [ -r "$dir$path/$file" ]; then
+    if [ -f "$dir$path/$file" ] && [ -r "$dir$path/$file" ]; then
       read -r value _ <"$dir$path/$file" || true
     fi
     case "$value" in
@@ -85,8 +88,11 @@ bp_uwsgi_cpu_quota() {
   while :; do
     q="" p=""
     if [ "$3" = v2 ]; then
-      if [ -r "$dir$path/cpu.max" ]; then read -r q p _ <"$dir$path/cpu.max" || true; fi
-    elif [ -r "$dir$path/cpu.cfs_quota_us" ] && [ -r "$dir$path/cpu.cfs_period_us" ]; then
+      if [ -f "$dir$path/cpu.max" ] && [ -r "$dir$path/cpu.max" ]; then
+        read -r q p _ <"$dir$path/cpu.max" || true
+      fi
+    elif [ -f "$dir$path/cpu.cfs_quota_us" ] && [ -f "$dir$path/cpu.cfs_period_us" ] &&
+      [ -r "$dir$path/cpu.cfs_quota_us" ] && [ -r "$dir$path/cpu.cfs_period_us" ]; then
       read -r q _ <"$dir$path/cpu.cfs_quota_us" || true
       read -r p _ <"$dir$path/cpu.cfs_period_us" || true
     fi

@@ -6,6 +6,7 @@ the shunit2 suites (dyno_lifecycle_test.sh) boot real dynos with it.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -175,3 +176,25 @@ def test_a_cgroup_v1_cpu_quota_is_rounded_up_to_whole_cpus(tmp_path):
     assert "3 CPUs (cgroup CPU quota" in _sized(tmp_path, cgroup, V1_HOST_VIEW, nproc=16)[1]
     _write(quota.with_name("cpu.cfs_period_us"), "0\n")
     assert "16 CPUs -> 32" in _sized(tmp_path, cgroup, V1_HOST_VIEW, nproc=16, strict=True)[1]
+
+
+def test_the_test_variables_pointing_at_special_files_do_not_hang_the_boot(tmp_path):
+    # They are config vars like any other: a FIFO or /dev/zero is not read.
+    profile.write_profile_d(tmp_path)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    long = tmp_path / "long"
+    long.write_text("0::/\n" * 100_000)
+    script = f'. "{tmp_path}/.profile.d/{profile.PROFILE_NAME}"; echo "$BP_UWSGI_SIZING"'
+    for special in ("/dev/zero", str(fifo), str(long)):
+        env = {"BP_UWSGI_PROC_CGROUP": special, "BP_UWSGI_CGROUP_ROOT": special}
+        out = subprocess.run(
+            ["bash", "-c", f"set -eo pipefail; {script}"],
+            env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", **env},
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        assert out.stdout.startswith("uwsgi-buildpack: no memory limit found"), out
+        assert out.stderr == ""
