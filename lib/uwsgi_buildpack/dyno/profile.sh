@@ -149,6 +149,7 @@ bp_uwsgi_size() {
   fi
   if [ "$workers" -gt $((cpus * 2)) ]; then workers=$((cpus * 2)); fi
   if [ "$workers" -lt 1 ]; then workers=1; fi
+  local chosen="${WEB_CONCURRENCY:+set}"
   export WEB_CONCURRENCY="${WEB_CONCURRENCY:-$workers}"
   threads="${UWSGI_THREADS:-4}"
   export BP_UWSGI_THREADS="$threads"
@@ -185,9 +186,11 @@ bp_uwsgi_size() {
   export BP_UWSGI_LISTEN="$listen"
   if [ -n "$mem_mb" ]; then
     BP_UWSGI_SIZING="uwsgi-buildpack: ${mem_mb} MB memory (${source})"
-  else
+  elif [ -z "$chosen" ]; then
     BP_UWSGI_SIZING="uwsgi-buildpack: no memory limit found, processes counted as for 512 MB"
     BP_UWSGI_SIZING="$BP_UWSGI_SIZING (set a limit: dokku resource:limit --memory 512m, or WEB_CONCURRENCY)"
+  else
+    BP_UWSGI_SIZING="uwsgi-buildpack: no memory limit found (set one: dokku resource:limit --memory 512m)"
   fi
   BP_UWSGI_SIZING="$BP_UWSGI_SIZING, ${cpus} CPUs${cpu_note}"
   BP_UWSGI_SIZING="$BP_UWSGI_SIZING -> ${WEB_CONCURRENCY} processes x ${threads} threads"

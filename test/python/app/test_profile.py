@@ -149,6 +149,21 @@ def test_no_memory_limit_counts_as_512_mb_and_a_cpu_quota_beats_nproc(tmp_path):
             " 2 CPUs (cgroup CPU quota; nproc 32) -> 2 processes x 4 threads, listen backlog "
             + line.rsplit(" ", 1)[1]
         )
+    # WEB_CONCURRENCY chosen: the line still says there is no limit.
+    (tmp_path / "proc-self-cgroup").write_text("0::/\n")
+    chosen = _sourced(
+        tmp_path,
+        SIZING,
+        {
+            "BP_UWSGI_CGROUP_ROOT": str(cgroup),
+            "BP_UWSGI_PROC_CGROUP": str(tmp_path / "proc-self-cgroup"),
+            "WEB_CONCURRENCY": "3",
+        },
+    ).splitlines()
+    assert chosen[0] == "3 none"
+    assert chosen[1].startswith(
+        "uwsgi-buildpack: no memory limit found (set one: dokku resource:limit --memory 512m),"
+    )
     # With a limit, the quota still caps the processes at two per CPU.
     _write(cgroup / "memory.max", f"{2048 * 1048576}\n")
     assert _sized(tmp_path, cgroup, "0::/\n", nproc=32)[0] == "4 384"
