@@ -49,6 +49,19 @@ SEED_PYTHON=3.12
 AS_USER="${TOOLS}/as-user"
 BUILD_IDS=""
 
+# The platform the suites stand in for: Heroku, or, with UWSGI_BP_PLATFORM=
+# herokuish (test/herokuish_test.sh sets it), Dokku's builder herokuish
+# (test/tools/dyno --herokuish says how it differs): the builds see the config
+# vars in their environment too, build and dyno are one user (the build
+# user), and a dyno is started and stopped as herokuish and docker stop do
+# (with_dyno).
+UWSGI_BP_PLATFORM=${UWSGI_BP_PLATFORM:-heroku}
+export UWSGI_BP_PLATFORM
+if [ "${UWSGI_BP_PLATFORM}" = herokuish ]; then
+	UWSGI_BP_DYNO_USER=$("${AS_USER}" name build)
+	export UWSGI_BP_DYNO_USER
+fi
+
 # use_build_image_python: when test/tools/prerequisites gave the build user a
 # python3 of its own (root's own is out of its reach), the suite's commands use
 # it too, so that a build whose command line sets PATH finds it.
@@ -106,8 +119,11 @@ capture() {
 	# shellcheck disable=SC2034
 	LAST_COMMAND="$*"
 	build_user_owns_output
-	# shellcheck disable=SC2068 # compat: word-split again, as the testrunner does
-	"${AS_USER}" build $@ >"${STD_OUT}" 2>"${STD_ERR}"
+	exported=""
+	# herokuish: the config vars in the build's environment as well.
+	[ "${UWSGI_BP_PLATFORM}" != herokuish ] || [ ! -d "${ENV_DIR:-}" ] || exported="${TOOLS}/dyno exported ${ENV_DIR} --"
+	# shellcheck disable=SC2068,SC2086 # compat: word-split again, as the testrunner does
+	"${AS_USER}" build ${exported} $@ >"${STD_OUT}" 2>"${STD_ERR}"
 	RETURN=$?
 	# shellcheck disable=SC2034
 	rtrn=${RETURN}
@@ -432,16 +448,31 @@ move_slug() {
 # the dyno user (test/tools/dyno run), or as DYNO_USER when that is exported
 # (the slug must then be that user's). With DYNO_SOMAXCONN exported, the dyno's
 # network namespace has that net.core.somaxconn (set by root, as the platform
-# sets a dyno's kernel parameters; the dyno's user cannot).
+# sets a dyno's kernel parameters; the dyno's user cannot). Under herokuish
+# (UWSGI_BP_PLATFORM), the dyno is test/tools/dyno run --herokuish with the
+# test's ENV_DIR as the build's env dir, and a SIGTERM to the dyno's process
+# group (the snippet's or the one that ends it) is docker stop's: the tool
+# passes it to the exec'd process alone and SIGKILLs the rest after
+# DYNO_STOP_TIMEOUT seconds (default 30, Dokku's). With DYNO_CGROUP
+# exported (a cgroup v1 directory root made, such as one of
+# /sys/fs/cgroup/memory), the dyno's processes run in that cgroup, and under
+# its limits, from their start: real_memory_cgroup makes one.
 with_dyno() {
 	snippet="$1"
 	shift
 	DYNO_LOG="${OUTPUT_DIR}/dyno.log"
 	# shellcheck disable=SC2016 # the script is expanded by the inner bash
-	unshare --net bash -c '
+	DYNO_ENV_DIR=${ENV_DIR:-} unshare --net bash -c '
 		tools=$1 slug=$2 DYNO_LOG=$3 OUT=$4 snippet=$5
 		shift 5
 		env_args=()
+		stop_wait=50
+		if [ "$UWSGI_BP_PLATFORM" = herokuish ]; then
+			env_args+=(--herokuish --stop-timeout "${DYNO_STOP_TIMEOUT:-30}")
+			[ ! -d "$DYNO_ENV_DIR" ] || env_args+=(--env-dir "$DYNO_ENV_DIR")
+			# (docker stop SIGKILLs by itself, after its timeout.)
+			stop_wait=$(((${DYNO_STOP_TIMEOUT:-30} + 5) * 5))
+		fi
 		for pair in "$@"; do env_args+=(--env "$pair"); done
 		ip link set lo up
 		[ -z "${DYNO_SOMAXCONN:-}" ] || echo "$DYNO_SOMAXCONN" >/proc/sys/net/core/somaxconn
@@ -450,7 +481,10 @@ with_dyno() {
 		# stdout and stderr are a pipe that this (root) shell made.
 		exec 3> >(cat >"$DYNO_LOG")
 		log_writer=$!
-		setsid "$tools/dyno" run "$slug" --port 5000 "${env_args[@]}" >&3 2>&3 &
+		in_cgroup=()
+		# (The tool and everything it starts; not this shell, the log or curl.)
+		[ -z "${DYNO_CGROUP:-}" ] || in_cgroup=(sh -c '\''echo $$ >"$0/cgroup.procs" && exec "$@"'\'' "$DYNO_CGROUP")
+		setsid "${in_cgroup[@]}" "$tools/dyno" run "$slug" --port 5000 "${env_args[@]}" >&3 2>&3 &
 		DYNO_PGID=$!
 		exec 3>&-
 		up=no
@@ -469,7 +503,7 @@ with_dyno() {
 			status=$?
 		fi
 		kill -TERM -- "-$DYNO_PGID" 2>/dev/null
-		for _ in $(seq 1 50); do kill -0 -- "-$DYNO_PGID" 2>/dev/null || break; sleep 0.2; done
+		for _ in $(seq 1 "$stop_wait"); do kill -0 -- "-$DYNO_PGID" 2>/dev/null || break; sleep 0.2; done
 		kill -KILL -- "-$DYNO_PGID" 2>/dev/null
 		wait "$log_writer"
 		exit "$status"
@@ -530,4 +564,47 @@ assertServes() {
 	serve_status=$?
 	assertEquals "GET $1: curl status (dyno log: $(tail -n 20 "${DYNO_LOG}" | tr '\n' '|'))" 0 "${serve_status}"
 	assertFileContains "response body" "${needle}" "${BODY_FILE}"
+}
+
+# real_memory_cgroup MB: make a real cgroup v1 memory cgroup limited to MB
+# megabytes (the kernel's own limit, as a dyno's), under the memory cgroup
+# this shell is in, and print its directory (export it as DYNO_CGROUP for
+# with_dyno). Returns non-zero, with the reason on stdout, where this machine
+# cannot: not root, or no writable cgroup v1 memory controller.
+# remove_memory_cgroup DIR removes it once its processes are gone.
+real_memory_cgroup() {
+	memory_root=/sys/fs/cgroup/memory
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "not root: only root can make a cgroup"
+		return 1
+	fi
+	if [ ! -w "${memory_root}" ] || [ ! -f "${memory_root}/memory.limit_in_bytes" ]; then
+		echo "no writable cgroup v1 memory controller at ${memory_root} ($(mount | grep -c ' type cgroup') cgroup mounts: $(mount | sed -n 's/^cgroup2* on \([^ ]*\) type .*/\1/p' | tr '\n' ' '))"
+		return 1
+	fi
+	own=$(sed -n 's/^[0-9]*:\([^:]*,\)*memory\(,[^:]*\)*:\(.*\)$/\3/p' /proc/self/cgroup | head -n 1)
+	parent=${memory_root}${own%/}
+	[ -w "${parent}" ] || parent=${memory_root}
+	cgroup_dir=$(mktemp -d "${parent}/uwsgi-bp-test.XXXXXX" 2>/dev/null) || {
+		echo "cannot create a cgroup under ${parent}"
+		return 1
+	}
+	# (mktemp's 0700 would hide the cgroup's files from the dyno's user; a
+	# platform's cgroups are readable by everyone, as the kernel makes them.)
+	chmod 755 "${cgroup_dir}"
+	if ! echo $(($1 * 1048576)) >"${cgroup_dir}/memory.limit_in_bytes"; then
+		rmdir "${cgroup_dir}"
+		echo "cannot set memory.limit_in_bytes in ${cgroup_dir}"
+		return 1
+	fi
+	echo "${cgroup_dir}"
+}
+
+remove_memory_cgroup() {
+	for _ in $(seq 1 50); do
+		rmdir "$1" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	echo "could not remove the cgroup $1: $(wc -l <"$1/cgroup.procs" 2>/dev/null) processes still in it"
+	return 1
 }

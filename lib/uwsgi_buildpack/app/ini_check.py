@@ -67,8 +67,17 @@ STDIO_PATHS = (
     "/proc/self/fd/1",
     "/proc/self/fd/2",
 )
-GRACEFUL_HOOK_RE = re.compile(r"unix_signal:15\s+gracefully_kill_them_all")
-WORKER_GRACEFUL_RE = re.compile(r"unix_signal:15\s+gracefully_kill\b")
+# How a dyno's shutdown reaches the workers. Heroku sends SIGTERM (15) to every
+# process, workers included; Dokku (docker stop) sends it to the process it
+# started, uWSGI's master, alone, and die-on-term's master passes SIGINT (2) on
+# to the workers. A uWSGI 2.0 worker exits at once on either, mid-request,
+# unless a hook remaps it to `gracefully_kill`. The master-side recipe
+# (`gracefully_kill_them_all` on SIGTERM) sends the workers SIGHUP instead,
+# which they take gracefully by default: it covers the master-only signal.
+GRACEFUL_HOOK_RE = re.compile(r"unix_signal:15\s+gracefully_kill_them_all\b")
+WORKER_GRACEFUL_RE = {
+    signal: re.compile(rf"unix_signal:{signal}\s+gracefully_kill\b") for signal in (15, 2)
+}
 PORT_RE = re.compile(r"\$\(PORT\)|\$\{PORT\}|%\(env\.PORT\)")
 
 # Measured with test/tools/benchmark-workers (test/fixtures/bench-app, a tiny
@@ -206,8 +215,17 @@ def check(options: list[Option], main_file: str = "uwsgi.ini") -> list[Finding]:
     die_on_term = [o for o in by_key.get("die-on-term", []) if _truthy(o.value)]
     if not die_on_term and not graceful:
         findings.append(_finding("warning", errors.ini_no_die_on_term(main_file)))
-    elif not any(WORKER_GRACEFUL_RE.search(o.value) for o in by_key.get("hook-accepting", [])):
-        findings.append(_finding("warning", errors.ini_workers_die_on_sigterm(main_file)))
+    else:
+        hooks = [o.value for o in by_key.get("hook-accepting", [])]
+        remapped = {
+            signal: any(pattern.search(value) for value in hooks)
+            for signal, pattern in WORKER_GRACEFUL_RE.items()
+        }
+        cut_on_heroku = not remapped[15]
+        cut_on_dokku = not (remapped[2] or graceful)
+        if cut_on_heroku or cut_on_dokku:
+            message = errors.ini_workers_die_on_sigterm(main_file, cut_on_heroku, cut_on_dokku)
+            findings.append(_finding("warning", message))
 
     for key in SPOOLER_OPTIONS:
         for option in by_key.get(key, []):

@@ -6,9 +6,19 @@
 #
 # Sizing, computed at every dyno start from the dyno itself (config vars win):
 #
-# - memory: the cgroup limit (v2 memory.max, or v1 memory.limit_in_bytes);
+# - memory: the cgroup limit (v2 memory.max, or v1 memory.limit_in_bytes), the
+#   lowest of the process's own cgroup (from /proc/self/cgroup), its parents
+#   and the mount's root: a container that sees the host's cgroup tree finds
+#   its limit down its own path, one with a cgroup namespace at the root;
+# - CPUs: nproc, or the cgroup's CPU quota (v2 cpu.max, v1 cpu.cfs_quota_us
+#   over cpu.cfs_period_us, rounded up) where that is lower: `docker run
+#   --cpus 2` (Dokku's resource:limit --cpu) sets a quota that nproc does not
+#   show;
 # - WEB_CONCURRENCY (uWSGI processes): one per 256 MB of memory, at least 1
-#   and at most two per CPU;
+#   and at most two per CPU. With no memory limit at all (Dokku's default)
+#   the processes are counted as for a 512 MB dyno, and the boot line says
+#   how to set a limit: per CPU alone, a 32-CPU host would start 64 full
+#   copies of the app;
 # - UWSGI_THREADS (threads per process): 4. Threads share one copy of the app,
 #   so they add concurrency for I/O-bound requests at a fraction of a
 #   process's memory (both measured: test/tools/benchmark-workers, README);
@@ -124,36 +134,125 @@ bp_uwsgi_check_vars() {
   return 0
 }
 
+# bp_uwsgi_cgroup_paths: the process's own cgroup paths, from /proc/self/cgroup
+# ("0::/path" for v2, "N:memory:/path" and "N:cpu,cpuacct:/path" for v1),
+# into the caller's v2_path, v1_memory_path and v1_cpu_path. A path that leaves
+# the namespace ("/../..") is not followed. (Every file here is read only when
+# it is a regular file, and this one for its first lines: the test variables
+# below are config vars a user could point at a FIFO or /dev/zero.)
+bp_uwsgi_cgroup_paths() {
+  local file="$1" _id controllers path lines=0
+  [ -f "$file" ] && [ -r "$file" ] || return 0
+  while [ "$lines" -lt 64 ] && { IFS=: read -r _id controllers path || [ -n "$path" ]; }; do
+    lines=$((lines + 1))
+    case "$path" in */..|*/../*) continue ;; esac
+    case ",$controllers," in
+      ,,) v2_path="$path" ;;
+      *,memory,*) v1_memory_path="$path" ;;
+    esac
+    case ",$controllers," in *,cpu,*) v1_cpu_path="$path" ;; esac
+  done <"$file"
+}
+
+# bp_uwsgi_memory_limit DIR PATH FILE LABEL: the lowest limit in DIR/PATH/FILE
+# and each parent of PATH up to DIR itself (a parent's limit binds its
+# children), into the caller's lowest and lowest_from when below them.
+bp_uwsgi_memory_limit() {
+  local dir="$1" path="${2%/}" file="$3" value
+  while :; do
+    value=""
+    if [ -f "$dir$path/$file" ] && [ -r "$dir$path/$file" ]; then
+      read -r value _ <"$dir$path/$file" || true
+    fi
+    case "$value" in
+      ''|*[!0-9]*) ;;
+      *) # (18 digits at most: the shell's arithmetic is 64-bit.)
+         if [ "${#value}" -le 18 ] && { [ -z "$lowest" ] || [ "$value" -lt "$lowest" ]; }; then
+           lowest="$value" lowest_from="$4"
+         fi ;;
+    esac
+    [ -n "$path" ] || break
+    path="${path%/*}"
+  done
+}
+
+# bp_uwsgi_cpu_quota DIR PATH v1|v2: the lowest CPU quota (in whole CPUs,
+# rounded up) in DIR/PATH and its parents, into the caller's quota.
+bp_uwsgi_cpu_quota() {
+  local dir="$1" path="${2%/}" q p cpus
+  while :; do
+    q="" p=""
+    if [ "$3" = v2 ]; then
+      if [ -f "$dir$path/cpu.max" ] && [ -r "$dir$path/cpu.max" ]; then
+        read -r q p _ <"$dir$path/cpu.max" || true
+      fi
+    elif [ -f "$dir$path/cpu.cfs_quota_us" ] && [ -f "$dir$path/cpu.cfs_period_us" ] &&
+      [ -r "$dir$path/cpu.cfs_quota_us" ] && [ -r "$dir$path/cpu.cfs_period_us" ]; then
+      read -r q _ <"$dir$path/cpu.cfs_quota_us" || true
+      read -r p _ <"$dir$path/cpu.cfs_period_us" || true
+    fi
+    # "max" (v2) and -1 (v1) mean no quota.
+    # (10#: decimal even with a leading zero; 15 digits: no 64-bit overflow.)
+    case "$q:$p" in
+      *[!0-9:]*|:*|*:) ;;
+      *) if [ "${#q}" -le 15 ] && [ "${#p}" -le 15 ] && [ $((10#$p)) -gt 0 ]; then
+           cpus=$(((10#$q + 10#$p - 1) / 10#$p))
+           if [ "$cpus" -lt 1 ]; then cpus=1; fi
+           if [ -z "$quota" ] || [ "$cpus" -lt "$quota" ]; then quota="$cpus"; fi
+         fi ;;
+    esac
+    [ -n "$path" ] || break
+    path="${path%/*}"
+  done
+}
+
 bp_uwsgi_size() {
-  local limit="" source="" mem_mb="" cpus workers threads rss
-  # BP_UWSGI_CGROUP_ROOT only exists so tests can stand in for a dyno's cgroup.
+  local mem_mb="" source="" cpus nproc quota="" cpu_note="" workers threads rss
+  local lowest="" lowest_from="" v2_path="" v1_memory_path="" v1_cpu_path=""
+  # BP_UWSGI_CGROUP_ROOT, BP_UWSGI_PROC_CGROUP and BP_UWSGI_NPROC only exist so
+  # that tests can stand in for a dyno's cgroup tree, its /proc/self/cgroup and
+  # what nproc says (a 32-CPU host on a 2-CPU test machine).
   local cgroup="${BP_UWSGI_CGROUP_ROOT:-/sys/fs/cgroup}"
-  if [ -r "$cgroup/memory.max" ]; then
-    limit=$(cat "$cgroup/memory.max" 2>/dev/null) source="cgroup v2"
-  elif [ -r "$cgroup/memory/memory.limit_in_bytes" ]; then
-    limit=$(cat "$cgroup/memory/memory.limit_in_bytes" 2>/dev/null) source="cgroup v1"
+  bp_uwsgi_cgroup_paths "${BP_UWSGI_PROC_CGROUP:-/proc/self/cgroup}"
+  # cgroup v2 where the unified tree is the mount (a container's view, or a
+  # v2 host), then v1's memory controller: whichever binds lower.
+  bp_uwsgi_memory_limit "$cgroup" "$v2_path" memory.max "cgroup v2"
+  bp_uwsgi_memory_limit "$cgroup/memory" "$v1_memory_path" memory.limit_in_bytes "cgroup v1"
+  if [ -n "$lowest" ]; then
+    mem_mb=$((10#$lowest / 1048576)) source="$lowest_from"
+    # cgroup v1 reports "no limit" as a huge number.
+    if [ "$mem_mb" -ge 1048576 ]; then mem_mb=""; fi
   fi
-  case "$limit" in
-    ''|max|*[!0-9]*) ;;
-    *) mem_mb=$((limit / 1048576))
-       # cgroup v1 reports "no limit" as a huge number.
-       [ "$mem_mb" -ge 1048576 ] && mem_mb="" ;;
+  nproc=""
+  case "${BP_UWSGI_NPROC:-}" in
+    [1-9]|[1-9][0-9]|[1-9][0-9][0-9]|[1-9][0-9][0-9][0-9]) nproc="$BP_UWSGI_NPROC" ;;
+    *) nproc=$(nproc 2>/dev/null) || nproc="" ;;
   esac
-  cpus=$(nproc 2>/dev/null || echo 1)
+  case "$nproc" in ''|*[!0-9]*|0) nproc=1 ;; esac
+  bp_uwsgi_cpu_quota "$cgroup" "$v2_path" v2
+  bp_uwsgi_cpu_quota "$cgroup/cpu" "$v1_cpu_path" v1
+  bp_uwsgi_cpu_quota "$cgroup/cpu,cpuacct" "$v1_cpu_path" v1
+  cpus="$nproc"
+  if [ -n "$quota" ] && [ "$quota" -lt "$nproc" ]; then
+    cpus="$quota" cpu_note=" (cgroup CPU quota; nproc ${nproc})"
+  fi
   if [ -n "$mem_mb" ]; then
     workers=$((mem_mb / 256))
   else
-    workers=$((cpus * 2)) source="no memory limit found"
+    # No limit: counted as for the smallest dyno, 512 MB.
+    workers=2
   fi
-  [ "$workers" -gt $((cpus * 2)) ] && workers=$((cpus * 2))
-  [ "$workers" -lt 1 ] && workers=1
+  if [ "$workers" -gt $((cpus * 2)) ]; then workers=$((cpus * 2)); fi
+  if [ "$workers" -lt 1 ]; then workers=1; fi
+  local chosen="${WEB_CONCURRENCY:+set}"
   export WEB_CONCURRENCY="${WEB_CONCURRENCY:-$workers}"
   threads="${UWSGI_THREADS:-4}"
   export BP_UWSGI_THREADS="$threads"
   rss=""
   if [ -n "$mem_mb" ] && [ "$WEB_CONCURRENCY" -gt 0 ] 2>/dev/null; then
     # Three quarters of the memory, shared by the workers: the rest is for
-    # the master, offload threads and the page cache.
+    # the master, offload threads, the requests in flight in a worker that
+    # is finishing them before it is replaced, and the page cache.
     rss=$((mem_mb * 3 / 4 / WEB_CONCURRENCY))
     export BP_UWSGI_RELOAD_ON_RSS="$rss"
   fi
@@ -165,9 +264,13 @@ bp_uwsgi_size() {
   # quarantines the dyno. gunicorn, the official buildpack's server, asks for
   # 2048. uWSGI refuses to start when listen exceeds net.core.somaxconn, whose
   # value on a dyno is only known here, at boot. UWSGI_LISTEN overrides.
-  local want="${UWSGI_LISTEN:-2048}" somaxconn listen listen_note=""
+  local want="${UWSGI_LISTEN:-2048}" somaxconn="" listen listen_note=""
   case "$want" in ''|*[!0-9]*|0) want=2048 ;; esac
-  somaxconn=$(cat /proc/sys/net/core/somaxconn 2>/dev/null)
+  # (read, not $(cat): herokuish sources this file under `set -e`, where a
+  # failing command substitution would stop the dyno's start.)
+  if [ -r /proc/sys/net/core/somaxconn ]; then
+    read -r somaxconn _ </proc/sys/net/core/somaxconn || true
+  fi
   listen="$want"
   case "$somaxconn" in
     ''|*[!0-9]*|0) ;;
@@ -176,7 +279,15 @@ bp_uwsgi_size() {
        fi ;;
   esac
   export BP_UWSGI_LISTEN="$listen"
-  BP_UWSGI_SIZING="uwsgi-buildpack: ${mem_mb:-unknown} MB memory (${source:-unknown}), ${cpus} CPUs"
+  if [ -n "$mem_mb" ]; then
+    BP_UWSGI_SIZING="uwsgi-buildpack: ${mem_mb} MB memory (${source})"
+  elif [ -z "$chosen" ]; then
+    BP_UWSGI_SIZING="uwsgi-buildpack: no memory limit found, processes counted as for 512 MB"
+    BP_UWSGI_SIZING="$BP_UWSGI_SIZING (set a limit: dokku resource:limit --memory 512m, or WEB_CONCURRENCY)"
+  else
+    BP_UWSGI_SIZING="uwsgi-buildpack: no memory limit found (set one: dokku resource:limit --memory 512m)"
+  fi
+  BP_UWSGI_SIZING="$BP_UWSGI_SIZING, ${cpus} CPUs${cpu_note}"
   BP_UWSGI_SIZING="$BP_UWSGI_SIZING -> ${WEB_CONCURRENCY} processes x ${threads} threads"
   BP_UWSGI_SIZING="$BP_UWSGI_SIZING${rss:+, a worker reloads above ${rss} MB RSS}"
   export BP_UWSGI_SIZING="$BP_UWSGI_SIZING, listen backlog ${listen}${listen_note}"
@@ -184,7 +295,7 @@ bp_uwsgi_size() {
 bp_uwsgi_check_vars
 unset -f bp_uwsgi_check_vars bp_uwsgi_number bp_uwsgi_refuse
 bp_uwsgi_size
-unset -f bp_uwsgi_size
+unset -f bp_uwsgi_size bp_uwsgi_cgroup_paths bp_uwsgi_memory_limit bp_uwsgi_cpu_quota
 # The process count the default uwsgi.ini reads: WEB_CONCURRENCY as checked, or
 # the computed default.
 export BP_UWSGI_PROCESSES="$WEB_CONCURRENCY"

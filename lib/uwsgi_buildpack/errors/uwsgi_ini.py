@@ -106,23 +106,45 @@ def ini_no_die_on_term(main_file: str) -> Message:
         f"{main_file} does not make SIGTERM shut uWSGI down.",
         """\
 Heroku stops dynos (at every deploy, restart and daily cycling) with SIGTERM,
-then SIGKILL 30 seconds later. Without die-on-term, uWSGI 2.0 takes SIGTERM as
-"brutally reload": it restarts its workers instead of exiting, and Heroku
-kills it mid-request 30 seconds later. Add:
+then SIGKILL 30 seconds later; Dokku stops a container the same way (docker
+stop). Without die-on-term, uWSGI 2.0 takes SIGTERM as "brutally reload": it
+restarts its workers instead of exiting, and is killed mid-request 30 seconds
+later. Add:
     die-on-term = true""",
     )
 
 
 @_coded("uwsgi-ini::workers-die-on-sigterm")
-def ini_workers_die_on_sigterm(main_file: str) -> Message:
-    """die-on-term alone: Heroku's SIGTERM reaches workers and cuts requests."""
+def ini_workers_die_on_sigterm(main_file: str, on_heroku: bool, on_dokku: bool) -> Message:
+    """The workers exit mid-request when the dyno is stopped.
+
+    `on_heroku`: no worker hook for SIGTERM, which Heroku sends every process.
+    `on_dokku`: no worker hook for SIGINT, which die-on-term's master sends its
+    workers when it alone gets SIGTERM (Dokku's docker stop), and no master-side
+    `gracefully_kill_them_all` either.
+    """
+    cut = []
+    if on_heroku:
+        cut.append(
+            "on Heroku, which sends SIGTERM to every process, workers included\n"
+            "  (no `hook-accepting = unix_signal:15 gracefully_kill`)"
+        )
+    if on_dokku:
+        cut.append(
+            "under Dokku, whose docker stop sends SIGTERM to uWSGI's master alone,\n"
+            "  which passes SIGINT on to the workers\n"
+            "  (no `hook-accepting = unix_signal:2 gracefully_kill`)"
+        )
+    where = "\n".join(f"- {line}" for line in cut)
     return Message(
         f"{main_file} lets SIGTERM cut requests in flight.",
-        """\
-Heroku sends SIGTERM to every process of the dyno, workers included, at every
-deploy, restart and daily cycling. A uWSGI 2.0 worker exits on SIGTERM at
-once, mid-request, so users get errors at each deploy. Let workers finish
-their request first, and bound how long they may take:
+        f"""\
+Dynos are stopped with SIGTERM at every deploy, restart and daily cycling. A
+uWSGI 2.0 worker exits at once on SIGTERM or SIGINT, mid-request, unless a
+hook makes it finish its request first, so users get errors at each deploy:
+{where}
+Let workers finish their request on both signals, and bound how long they may
+take:
     die-on-term = true
     hook-accepting = unix_signal:15 gracefully_kill
     hook-accepting = unix_signal:2 gracefully_kill

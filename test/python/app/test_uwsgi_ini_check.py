@@ -98,7 +98,58 @@ def test_graceful_hook_counts_as_sigterm_handling(tmp_path):
         "[uwsgi]\nhttp-socket = :$(PORT)\n"
         "hook-master-start = unix_signal:15 gracefully_kill_them_all\nharakiri = 20\n",
     )
+    # The master-side recipe covers Dokku's master-only SIGTERM, not Heroku's
+    # SIGTERM to the workers themselves.
     assert titles(found) == ["warning: uwsgi.ini lets SIGTERM cut requests in flight."]
+    assert "on Heroku" in found[0].body
+    assert "under Dokku" not in found[0].body
+
+
+CUT = "warning: uwsgi.ini lets SIGTERM cut requests in flight."
+
+
+@pytest.mark.parametrize(
+    ("shutdown", "heroku", "dokku"),
+    [
+        # die-on-term alone (uWSGI's guide): cut on both platforms.
+        ("die-on-term = true\n", True, True),
+        # A SIGTERM hook alone: Heroku's SIGTERM to the workers is graceful,
+        # but the SIGINT that die-on-term's master sends them under Dokku is not.
+        ("die-on-term = true\nhook-accepting = unix_signal:15 gracefully_kill\n", False, True),
+        ("die-on-term = true\nhook-accepting = unix_signal:2 gracefully_kill\n", True, False),
+        # A hook for signal 20 or 25 is no hook for 2 or 15.
+        (
+            "die-on-term = true\nhook-accepting = unix_signal:20 gracefully_kill\n"
+            "hook-accepting = unix_signal:150 gracefully_kill\n",
+            True,
+            True,
+        ),
+        # The master-side recipe instead of the SIGINT hook.
+        (
+            "hook-master-start = unix_signal:15 gracefully_kill_them_all\n"
+            "hook-accepting = unix_signal:15 gracefully_kill\n",
+            False,
+            False,
+        ),
+        (GRACEFUL, False, False),
+    ],
+)
+def test_workers_must_finish_their_requests_on_heroku_and_under_dokku(
+    tmp_path, shutdown, heroku, dokku
+):
+    found = findings(tmp_path, "[uwsgi]\nhttp-socket = :$(PORT)\nharakiri = 20\n" + shutdown)
+    if not (heroku or dokku):
+        assert found == []
+        return
+    assert titles(found) == [CUT]
+    assert found[0].code == "uwsgi-ini::workers-die-on-sigterm"
+    body = found[0].body
+    assert ("on Heroku" in body) is heroku
+    assert ("no `hook-accepting = unix_signal:15 gracefully_kill`" in body) is heroku
+    assert ("under Dokku" in body) is dokku
+    assert ("no `hook-accepting = unix_signal:2 gracefully_kill`" in body) is dokku
+    # The fix is the default uwsgi.ini's, which satisfies both.
+    assert body.endswith(GRACEFUL.rstrip("\n").replace("\n", "\n    ").join(["    ", ""]))
 
 
 def test_uwsgi_protocol_socket_on_port_is_an_error(tmp_path):
