@@ -93,24 +93,33 @@ testMasterOnlySigtermLetsTheRequestFinishWithTheDefaultIni() {
 	assertFileContains "Gracefully killing worker" "${DYNO_LOG}"
 }
 
+# flask_app_with_ini LINE...: BUILD_DIR becomes the flask-app fixture on Python
+# 3.12 with a uwsgi.ini of its own, these shutdown lines at its end.
+flask_app_with_ini() {
+	rm -rf "${BUILD_DIR}" && mkdir -p "${BUILD_DIR}"
+	use_fixture flask-app
+	echo 3.12 >"${BUILD_DIR}/.python-version"
+	{
+		cat <<-'INI'
+		[uwsgi]
+		http-socket = :$(PORT)
+		master = true
+		processes = 2
+		threads = 2
+		module = app:app
+		need-app = true
+		harakiri = 25
+		die-on-term = true
+		INI
+		printf '%s\n' "$@"
+	} >"${BUILD_DIR}/uwsgi.ini"
+}
+
 # An app's own uwsgi.ini with the shutdown lines the check accepts, and one
 # with only a signal-15 hook, which the check warns about: under Dokku its
 # workers get only SIGINT, and the request in flight is cut.
 testAnOwnIniTheCheckAcceptsLetsTheRequestFinishAndOneWithOnlyASigtermHookIsWarnedAbout() {
-	use_fixture flask-app
-	echo 3.12 >"${BUILD_DIR}/.python-version"
-	cat >"${BUILD_DIR}/uwsgi.ini" <<-'INI'
-	[uwsgi]
-	http-socket = :$(PORT)
-	master = true
-	processes = 2
-	threads = 2
-	module = app:app
-	need-app = true
-	harakiri = 25
-	die-on-term = true
-	hook-accepting = unix_signal:15 gracefully_kill
-	INI
+	flask_app_with_ini "hook-accepting = unix_signal:15 gracefully_kill"
 	compile_with_cache "${TEST_SUITE_CACHE}"
 	assertBuilt
 	assertCaptured " !     Warning: uwsgi.ini lets SIGTERM cut requests in flight."
@@ -120,23 +129,8 @@ testAnOwnIniTheCheckAcceptsLetsTheRequestFinishAndOneWithOnlyASigtermHookIsWarne
 	result=$(master_only_sigterm_trials 2)
 	assertEquals "the warning is right: the request in flight is cut (200s, fast exits)" "0 2" "${result}"
 	# The check's fix, as it words it: accepted, and nothing is cut.
-	rm -rf "${BUILD_DIR}" && mkdir -p "${BUILD_DIR}"
-	use_fixture flask-app
-	echo 3.12 >"${BUILD_DIR}/.python-version"
-	cat >"${BUILD_DIR}/uwsgi.ini" <<-'INI'
-	[uwsgi]
-	http-socket = :$(PORT)
-	master = true
-	processes = 2
-	threads = 2
-	module = app:app
-	need-app = true
-	harakiri = 25
-	die-on-term = true
-	hook-accepting = unix_signal:15 gracefully_kill
-	hook-accepting = unix_signal:2 gracefully_kill
-	worker-reload-mercy = 20
-	INI
+	flask_app_with_ini "hook-accepting = unix_signal:15 gracefully_kill" \
+		"hook-accepting = unix_signal:2 gracefully_kill" "worker-reload-mercy = 20"
 	compile_with_cache "${TEST_SUITE_CACHE}"
 	assertBuilt
 	assertNotCaptured "lets SIGTERM cut requests in flight"
