@@ -81,14 +81,19 @@ def sync(
     env: dict[str, str],
     source_name: str,
     manager: PackageManager,
+    *,
+    no_deps: bool = False,
 ) -> list[str]:
     """pip-sync the app's Python to exactly `files`; returns pip's output tail.
 
     `source_name` is the file the user wrote (for messages): the lock may be a
     temporary file of ours; `manager` made it (and says how to hash it again).
+    `no_deps`: pip installs what `files` pin and nothing else (a file that was
+    not resolved, whose completeness pip check then confirms).
     """
     argv = tools.argv("sync", "--python-executable", str(tools.python))
-    argv += ["--pip-args", f"--exists-action=w --src {build_dir / '.heroku' / 'src'}"]
+    pip_args = f"--exists-action=w --src {build_dir / '.heroku' / 'src'}"
+    argv += ["--pip-args", pip_args + (" --no-deps" if no_deps else "")]
     argv += [str(f) for f in files]
     return commands.run_logged(
         argv,

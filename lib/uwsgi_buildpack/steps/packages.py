@@ -154,6 +154,9 @@ def _install(ctx: BuildContext, python: Python, app: App, uwsgi: Uwsgi) -> Packa
     with tempfile.TemporaryDirectory(prefix="uwsgi-bp-deps-") as tmp:
         lock = lock_step.make(ctx, python, deps, tools_dir, uwsgi, Path(tmp))
         _sync(ctx, python, deps, tools, tools_dir, lock, uwsgi, Path(tmp))
+        if lock is not None and lock.as_written and not _complete(ctx, inputs.main):
+            lock = lock_step.make(ctx, python, deps, tools_dir, uwsgi, Path(tmp), resolve=True)
+            _sync(ctx, python, deps, tools, tools_dir, lock, uwsgi, Path(tmp))
     if deps.installs_project:
         _install_project(ctx)
     if ctx.test_mode and (ctx.build_dir / requirements.TEST).is_file():
@@ -209,10 +212,37 @@ def _sync(
         for project in ("pip", "uwsgi"):
             runtime.forget_wheel_origin(ctx.prefix, project)
         manager = deps.manager or package_manager.PIP
-        pip_tools.sync(tools_dir, ctx.build_dir, files, ctx.env, inputs.main, manager)
+        pip_tools.sync(
+            tools_dir,
+            ctx.build_dir,
+            files,
+            ctx.env,
+            inputs.main,
+            manager,
+            no_deps=lock is not None and lock.as_written,
+        )
     finally:
         for leftover in cleanup:
             leftover.unlink(missing_ok=True)
+
+
+def _complete(ctx: BuildContext, source: str) -> bool:
+    """After installing `==` pins as written: whether pip check finds every dependency there.
+
+    A dependency the file does not pin makes the build lock it with
+    pip-compile after all (what it did for every requirements.txt before),
+    and the log says which; versions that do not fit together fail the build.
+    """
+    found = dependencies.check(ctx.prefix, ctx.env)
+    if found.other:
+        raise errors.pinned_requirements_conflict(source, found.other)
+    if not found.missing:
+        output.detail("pip check: every dependency of the pinned packages is installed")
+        return True
+    needed = ", ".join(f"{dep} (required by {by})" for dep, by in found.missing[:5])
+    more = f" and {len(found.missing) - 5} more" if len(found.missing) > 5 else ""
+    output.detail(f"{source} does not pin {needed}{more}: resolving it with pip-compile")
+    return False
 
 
 def _install_project(ctx: BuildContext) -> None:
