@@ -164,12 +164,12 @@ def decide(
             name[len("UWSGI_") :], known, config[name]
         ):
             return _full(f"config var {name} may need a plugin outside the python plugin")
-    which = "the app's uwsgi.ini" if own.is_file() else "the default uwsgi.ini"
-    return PluginSet(
-        "reduced",
-        REDUCED_OVERRIDE,
-        f"python plugin only: every option of {which} and of the UWSGI_* config vars is one it has",
-    )
+    if not procfile.read(build_dir).runs_uwsgi:
+        why = "no Procfile process runs uWSGI"
+    else:
+        which = "the app's uwsgi.ini" if own.is_file() else "the default uwsgi.ini"
+        why = f"every option of {which} and of the UWSGI_* config vars is one it has"
+    return PluginSet("reduced", REDUCED_OVERRIDE, f"python plugin only: {why}")
 
 
 def _full(reason: str) -> PluginSet:

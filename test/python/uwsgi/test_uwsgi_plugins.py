@@ -74,6 +74,8 @@ def test_a_procfile_running_uwsgi_another_way_gets_the_full_set(tmp_path):
     worker = "web: gunicorn app:app\nworker: uwsgi --spooler tasks\n"
     chosen = plugins.decide(app(tmp_path, procfile=worker), {})
     assert chosen.name == "full" and "worker process" in chosen.reason
+    gunicorn = plugins.decide(app(tmp_path, procfile="web: gunicorn a:b\n"), {})
+    assert gunicorn.reason == "python plugin only: no Procfile process runs uWSGI"
     for fine in (
         "web: uwsgi uwsgi.ini\n",
         "web: exec uwsgi --ini uwsgi.ini\n",
