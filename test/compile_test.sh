@@ -189,6 +189,26 @@ testAppPinnedUwsgiVersionWins() {
 	assertEquals "2.0.30" "$("${SLUG_DIR}/.heroku/python/bin/uwsgi" --version)"
 }
 
+# The default uwsgi.ini needs only the python plugin; an app's own uwsgi.ini
+# that uses another of the default profile's plugins gets the full set.
+testOwnUwsgiIniUsingAPluginOutsideTheReducedSetGetsIt() {
+	use_fixture seed-app
+	echo "3.12" >"${BUILD_DIR}/.python-version"
+	# `redirect` is a routing action of the router_redirect plugin.
+	printf 'route-uri = ^/old$ redirect:/new\n' >>"${BUILD_DIR}/uwsgi.ini"
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertBuilt
+	assertCaptured "uWSGI 2.0.31: compiling (uWSGI plugins reduced -> full)"
+	assertCaptured "Plugins: full set, all of the default profile's plugins: uwsgi.ini, line 8: 'route-uri' may need a plugin outside the python plugin"
+	move_slug
+	# shellcheck disable=SC2016 # expanded by the dyno's shell
+	with_dyno 'curl -sS -o /dev/null -w "%{http_code} %{redirect_url}" http://127.0.0.1:5000/old >"$OUT/redirect"'
+	assertEquals "the redirect plugin answers" "302 http://127.0.0.1:5000/new" "$(cat "${OUTPUT_DIR}/redirect")"
+	assertServes "WSGI Information" /
+	assertTrue "the full set has the gevent plugin's options" \
+		"LD_LIBRARY_PATH='${SLUG_DIR}/.heroku/python/lib' '${SLUG_DIR}/.heroku/python/bin/uwsgi' --help | grep -q -- '--gevent '"
+}
+
 testSlugIsRelocatableAndSetsTheRuntimeEnvironment() {
 	use_fixture wsgi-app
 	echo "3.12" >"${BUILD_DIR}/.python-version"

@@ -300,3 +300,59 @@ testHerokuCiInstallsTestRequirementsAndRunsPytest() {
 	assertBuilt
 	assertEquals "no pytest in the production slug" "absent" "$(installed_version "${BUILD_DIR}" pytest)"
 }
+
+# A requirements.txt of nothing but == pins (pip freeze's layout) is its own
+# lock: installed as written, no pip-compile round, and still exact.
+testFrozenRequirementsInstallWithoutPipCompileAndStayExact() {
+	cache="${OUTPUT_DIR}/frozen-cache"
+	fresh_cache "${cache}"
+	app_with_requirements werkzeug==3.1.9 markupsafe==3.0.3 six==1.16.0
+	compile_with_cache "${cache}"
+	assertBuilt
+	assertCaptured "requirements.txt pins all 3 packages with ==: installing exactly those (no pip-compile round; pip check confirms every dependency is pinned)"
+	assertCaptured "pip check: every dependency of the pinned packages is installed"
+	assertNotCaptured "Locking requirements.txt with pip-compile"
+	assertEquals "six installed" "1.16.0" "$(installed_version "${BUILD_DIR}" six)"
+	assertEquals "markupsafe installed" "3.0.3" "$(installed_version "${BUILD_DIR}" markupsafe)"
+
+	app_with_requirements werkzeug==3.1.9 markupsafe==3.0.3
+	compile_with_cache "${cache}"
+	assertBuilt
+	assertCaptured "Installed packages: syncing (requirements.txt changed)"
+	assertCaptured "Uninstalling six-1.16.0"
+	assertNotCaptured "Locking requirements.txt with pip-compile"
+	assertEquals "six removed" "absent" "$(installed_version "${BUILD_DIR}" six)"
+	assertBuildpackToolsKept
+	move_slug
+	assertEquals "werkzeug imports in the slug" "3.1.9" \
+		"$(LD_LIBRARY_PATH="${SLUG_DIR}/.heroku/python/lib" "${SLUG_DIR}/.heroku/python/bin/python3" -c 'import importlib.metadata as m, werkzeug.utils; print(m.version("werkzeug"))')"
+}
+
+# Pinned, but not every dependency: pip check finds it, and the build
+# resolves the file with pip-compile as it does any other.
+testFrozenRequirementsMissingADependencyAreResolvedWithPipCompile() {
+	cache="${OUTPUT_DIR}/missing-cache"
+	fresh_cache "${cache}"
+	app_with_requirements werkzeug==3.1.9
+	compile_with_cache "${cache}"
+	assertBuilt
+	assertCaptured "requirements.txt does not pin markupsafe (required by werkzeug 3.1.9): resolving it with pip-compile"
+	assertCaptured "Locking requirements.txt with pip-compile"
+	assertNotEquals "markupsafe installed" "absent" "$(installed_version "${BUILD_DIR}" markupsafe)"
+	move_slug
+	assertEquals "werkzeug runs in the slug" "ok" \
+		"$(LD_LIBRARY_PATH="${SLUG_DIR}/.heroku/python/lib" "${SLUG_DIR}/.heroku/python/bin/python3" -c 'import werkzeug.utils, markupsafe; print("ok")')"
+}
+
+# Pinned versions that do not fit together fail the build with what pip check said.
+testFrozenRequirementsThatConflictFailNamingTheConflict() {
+	app_with_requirements requests==2.32.3 urllib3==1.21 idna==3.10 charset-normalizer==3.4.0 certifi==2024.8.30
+	compile_with_cache "${TEST_SUITE_CACHE}"
+	assertCapturedError "The versions pinned in requirements.txt do not work together."
+	assertCaptured "requests 2.32.3 has requirement urllib3"
+	assertCaptured "but you have urllib3 1.21"
+	assertNotCaptured "Traceback"
+	assertEquals "" "$(cat "${STD_ERR}")"
+	capture "${BUILDPACK_HOME}/bin/report" "${BUILD_DIR}" "${TEST_SUITE_CACHE}" "${ENV_DIR}"
+	assertCaptured 'failure_reason: "requirements::pins-conflict"'
+}

@@ -39,6 +39,7 @@ LABELS = {
     "uwsgi": "uWSGI",
     "uwsgi_sha256": "uWSGI source",
     "build_options": "build options",
+    "plugins": "uWSGI plugins",
     "requirements": "requirements",
     "tools": "buildpack-installed packages",
     "pip_settings": "PIP_* settings",

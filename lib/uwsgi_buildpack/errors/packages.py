@@ -28,6 +28,23 @@ conflicting pins, then push again.""",
     )
 
 
+@_coded("requirements::pins-conflict")
+def pinned_requirements_conflict(requirements: str, problems: Sequence[str]) -> BuildError:
+    """pip check, after installing a requirements.txt of `==` pins as it is, found a conflict."""
+    return BuildError(
+        f"The versions pinned in {requirements} do not work together.",
+        f"""\
+{requirements} pins every package with ==, so the build installed exactly
+those versions, then asked pip whether they fit together (pip check). They
+do not:
+{_quote(problems[-20:])}
+
+Change the pins it names so that they agree (locally: pip install -r
+{requirements}, then pip check, then pip freeze > {requirements}), commit
+{requirements} and push again.""",
+    )
+
+
 @_coded("requirements::hash-mismatch")
 def hash_mismatch(requirements: str, packages: Sequence[str], manager: _Manager) -> BuildError:
     """pip's hash-checking mode refused a download.

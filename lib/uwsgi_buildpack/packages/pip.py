@@ -8,6 +8,8 @@ corporate user's only way to reach an index).
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import commands, errors
@@ -126,3 +128,35 @@ def is_installed(prefix: Path, minor: str, project: str) -> bool:
         if requirements.normalise(name) == wanted:
             return True
     return False
+
+
+# pip check's lines: "flask 3.1.3 requires werkzeug, which is not installed." and
+# "flask 3.1.3 has requirement werkzeug>=3.1, but you have werkzeug 2.0.0."
+_MISSING_RE = re.compile(r"^(\S+) (\S+) requires (\S+), which is not installed\.$")
+
+
+@dataclass(frozen=True)
+class Check:
+    """What `pip check` found: dependencies not installed, and every other problem."""
+
+    missing: tuple[tuple[str, str], ...]  # (dependency, "package version" that requires it)
+    other: tuple[str, ...]  # pip's own lines: a pin another package does not accept, ...
+
+
+def check(prefix: Path, env: dict[str, str]) -> Check:
+    """`pip check` of the app's Python: are the installed packages' dependencies all there?"""
+    argv = [str(prefix / "bin" / "python3"), "-m", "pip", "check"]
+    try:
+        commands.run(argv, env=env, echo=False, tail_lines=200)
+        return Check((), ())
+    except commands.CommandFailed as exc:
+        lines = [line.strip() for line in exc.tail if line.strip()]
+    missing: list[tuple[str, str]] = []
+    other: list[str] = []
+    for line in lines:
+        found = _MISSING_RE.match(line)
+        if found:
+            missing.append((found[3], f"{found[1]} {found[2]}"))
+        else:
+            other.append(line)
+    return Check(tuple(missing), tuple(other))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .. import commands, errors
+from .. import commands, errors, output
 from . import pip as dependencies
 from .manager import PackageManager, locked_names
 from .own_tools import Installed
@@ -81,24 +81,38 @@ def sync(
     env: dict[str, str],
     source_name: str,
     manager: PackageManager,
+    *,
+    no_deps: bool = False,
 ) -> list[str]:
     """pip-sync the app's Python to exactly `files`; returns pip's output tail.
 
     `source_name` is the file the user wrote (for messages): the lock may be a
     temporary file of ours; `manager` made it (and says how to hash it again).
+    `no_deps`: pip installs what `files` pin and nothing else (a file that was
+    not resolved, whose completeness pip check then confirms). Its output is
+    shown once pip succeeded: when it fails, the caller resolves the file
+    with pip-compile, whose error is the one to read (and pip's lines would
+    only say the same twice, index URLs included).
     """
     argv = tools.argv("sync", "--python-executable", str(tools.python))
-    argv += ["--pip-args", f"--exists-action=w --src {build_dir / '.heroku' / 'src'}"]
+    pip_args = f"--exists-action=w --src {build_dir / '.heroku' / 'src'}"
+    argv += ["--pip-args", pip_args + (" --no-deps" if no_deps else "")]
     argv += [str(f) for f in files]
-    return commands.run_logged(
+    lines = commands.run_logged(
         argv,
         lambda text: sync_failure(source_name, manager, text, build_dir),
         env=env,
         cwd=str(build_dir),
-        echo=True,
+        echo=not no_deps,
         filter_line=_PipOutputFilter(),
-        tail_lines=40,
+        tail_lines=100_000 if no_deps else 40,
     )
+    if no_deps:
+        shown = _PipOutputFilter()
+        for line in lines:
+            if shown(line):
+                output.detail(line)
+    return lines[-40:]
 
 
 def sync_failure(

@@ -43,6 +43,11 @@ PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 # which imports it from here).
 PIN_RE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?\s*([^\s;\\]*)")
 
+# A line of `pip freeze`: a name, `==` and an exact version; no extras (their
+# dependencies are not installed with --no-deps, and pip check does not look
+# for them), no markers, no wildcard, no options.
+_FROZEN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][0-9A-Za-z.+!_-]*$")
+
 _INCLUDE_OPTIONS = {"-r", "--requirement", "-c", "--constraint"}
 _EDITABLE_OPTIONS = {"-e", "--editable"}
 
@@ -57,6 +62,9 @@ class Inputs:
     files: tuple[str, ...]  # every file read, relative to the build dir
     hashed: bool  # installed in pip's hash-checking mode (--hash, or a Pipfile.lock)
     digest: str  # sha256 over the names and contents of `files`
+    # requirements.txt is nothing but `name==version` lines (what `pip freeze`
+    # writes): it is its own lock, installed without a pip-compile round.
+    all_pinned: bool = False
 
     @property
     def main(self) -> str:
@@ -176,7 +184,27 @@ def find(
     hashed = exported_lock or (kind == TXT and _collect([build_dir / TXT], build_dir)[1])
     root = build_dir.resolve()
     files = tuple(str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in paths)
-    return Inputs(kind=kind, files=files, hashed=hashed, digest=_digest(paths, build_dir))
+    return Inputs(
+        kind=kind,
+        files=files,
+        hashed=hashed,
+        digest=_digest(paths, build_dir),
+        all_pinned=kind == TXT and not hashed and frozen(build_dir / TXT),
+    )
+
+
+def frozen(path: Path) -> bool:
+    """Whether every requirement of `path` is a `name==version` line (pip freeze's layout).
+
+    Such a file names one exact version of everything it asks for, so there
+    is nothing to resolve; whether it also names every dependency is for pip
+    check to say once it is installed.
+    """
+    try:
+        lines = logical_lines(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return False
+    return bool(lines) and all(_FROZEN_RE.match(text) for _, text in lines)
 
 
 def pinned_names(lock: Path) -> set[str]:

@@ -43,10 +43,16 @@ class LockKey(cache.Metadata):
 
 @dataclass(frozen=True)
 class Lock:
-    """The lock file to sync to, and how many packages it pins."""
+    """The lock file to sync to, and how many packages it pins.
+
+    `as_written`: the app's own requirements.txt of `==` pins, not resolved by
+    anything: pip installs exactly its lines (--no-deps), and pip check then
+    says whether they name every dependency.
+    """
 
     path: Path
     pins: frozenset[str]
+    as_written: bool = False
 
 
 def requirements_digest(inputs: requirements.Inputs) -> str:
@@ -61,8 +67,15 @@ def make(
     tools_dir: own_tools.Installed,
     uwsgi: Uwsgi,
     scratch: Path,
+    *,
+    resolve: bool = False,
 ) -> Lock | None:
-    """The lock to sync to: an exported manager's lock, requirements.txt or pip-compile's."""
+    """The lock to sync to: an exported manager's lock, requirements.txt or pip-compile's.
+
+    A requirements.txt of nothing but `==` pins is its own lock, unless
+    `resolve` (it turned out not to pin every dependency): then pip-compile
+    locks it as it locks any other.
+    """
     inputs = deps.inputs
     if deps.manager is not None and deps.manager.lock is not None:
         return _EXPORTERS[deps.manager.name](ctx, python, deps, scratch)
@@ -78,6 +91,15 @@ def make(
         output.detail("requirements.txt pins hashes: installing in pip's hash-checking mode")
         path = ctx.build_dir / requirements.TXT
         return Lock(path, frozenset(requirements.pinned_names(path)))
+    if inputs.all_pinned and not resolve:
+        path = ctx.build_dir / requirements.TXT
+        pins = frozenset(requirements.pinned_names(path))
+        output.detail(
+            f"requirements.txt pins all {len(pins)} packages with ==: installing exactly those"
+            " (no pip-compile round; pip check confirms every dependency is pinned)"
+        )
+        ctx.report.cache("lock", "as-written", "every requirement pinned with ==")
+        return Lock(path, pins, as_written=True)
     source = inputs.main
     lock = scratch / "requirements.lock"
     entry = cache.CacheEntry(ctx.cache_dir, "lock")

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import VERSION, cache, errors, output
+from .. import VERSION, cache, commands, errors, output
 from ..context import BuildContext
 from ..packages import manager as package_manager
 from ..packages import own_tools, pip_tools, requirements
@@ -153,7 +153,14 @@ def _install(ctx: BuildContext, python: Python, app: App, uwsgi: Uwsgi) -> Packa
     )
     with tempfile.TemporaryDirectory(prefix="uwsgi-bp-deps-") as tmp:
         lock = lock_step.make(ctx, python, deps, tools_dir, uwsgi, Path(tmp))
-        _sync(ctx, python, deps, tools, tools_dir, lock, uwsgi, Path(tmp))
+        if lock is not None and lock.as_written:
+            resolve = not _synced_as_written(ctx, python, deps, tools, tools_dir, lock, uwsgi, tmp)
+        else:
+            resolve = False
+            _sync(ctx, python, deps, tools, tools_dir, lock, uwsgi, Path(tmp))
+        if resolve:
+            lock = lock_step.make(ctx, python, deps, tools_dir, uwsgi, Path(tmp), resolve=True)
+            _sync(ctx, python, deps, tools, tools_dir, lock, uwsgi, Path(tmp))
     if deps.installs_project:
         _install_project(ctx)
     if ctx.test_mode and (ctx.build_dir / requirements.TEST).is_file():
@@ -209,10 +216,65 @@ def _sync(
         for project in ("pip", "uwsgi"):
             runtime.forget_wheel_origin(ctx.prefix, project)
         manager = deps.manager or package_manager.PIP
-        pip_tools.sync(tools_dir, ctx.build_dir, files, ctx.env, inputs.main, manager)
+        pip_tools.sync(
+            tools_dir,
+            ctx.build_dir,
+            files,
+            ctx.env,
+            inputs.main,
+            manager,
+            no_deps=lock is not None and lock.as_written,
+        )
     finally:
         for leftover in cleanup:
             leftover.unlink(missing_ok=True)
+
+
+def _synced_as_written(
+    ctx: BuildContext,
+    python: Python,
+    deps: package_manager.Dependencies,
+    tools: dict[str, Path | None],
+    tools_dir: own_tools.Installed,
+    lock: lock_step.Lock,
+    uwsgi: Uwsgi,
+    scratch: str,
+) -> bool:
+    """Sync to the `==` pins as written; False when they must be resolved after all.
+
+    pip failing on them (a version that does not exist, an index that does
+    not answer, a package pinned twice) is left to pip-compile to say: the
+    same failure, named in the words every other requirements.txt gets.
+    """
+    try:
+        _sync(ctx, python, deps, tools, tools_dir, lock, uwsgi, Path(scratch))
+    except errors.BuildError:
+        if commands.stopping():
+            raise
+        output.detail(
+            f"pip could not install {deps.inputs.main} as written: locking it with pip-compile"
+        )
+        return False
+    return _complete(ctx, deps.inputs.main)
+
+
+def _complete(ctx: BuildContext, source: str) -> bool:
+    """After installing `==` pins as written: whether pip check finds every dependency there.
+
+    A dependency the file does not pin makes the build lock it with
+    pip-compile after all (what it did for every requirements.txt before),
+    and the log says which; versions that do not fit together fail the build.
+    """
+    found = dependencies.check(ctx.prefix, ctx.env)
+    if found.other:
+        raise errors.pinned_requirements_conflict(source, found.other)
+    if not found.missing:
+        output.detail("pip check: every dependency of the pinned packages is installed")
+        return True
+    needed = ", ".join(f"{dep} (required by {by})" for dep, by in found.missing[:5])
+    more = f" and {len(found.missing) - 5} more" if len(found.missing) > 5 else ""
+    output.detail(f"{source} does not pin {needed}{more}: resolving it with pip-compile")
+    return False
 
 
 def _install_project(ctx: BuildContext) -> None:

@@ -17,17 +17,19 @@ from .. import cache, output
 from ..context import BuildContext
 from ..packages import pip as dependencies
 from ..uwsgi import compile as uwsgi_build
+from ..uwsgi import plugins
 from .python import Python
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Which uWSGI to install, and the cached wheel if the cache has it."""
+    """Which uWSGI to install, with which plugins, and the cached wheel if the cache has it."""
 
     spec: uwsgi_build.UwsgiSpec
     key: uwsgi_build.UwsgiKey
     cached: uwsgi_build.CachedWheel | None
     reason: str  # why the cached wheel is reused, or why it is compiled
+    plugins: plugins.PluginSet
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,14 @@ def _entry(ctx: BuildContext) -> cache.CacheEntry:
 
 
 def plan(ctx: BuildContext, python_version: str) -> Plan:
-    """Decide which uWSGI the app gets, and whether the cache already has it."""
+    """Decide which uWSGI the app gets, with which plugins, and whether the cache has it."""
     spec = uwsgi_build.choose(ctx.vendor_dir, ctx.build_dir / "requirements.txt")
-    key = uwsgi_build.cache_key(spec, python_version, ctx.platform.stack, ctx.platform.arch)
+    plugin_set = plugins.decide(ctx.build_dir, ctx.config)
+    key = uwsgi_build.cache_key(
+        spec, python_version, ctx.platform.stack, ctx.platform.arch, plugin_set.name
+    )
     cached, reason = uwsgi_build.cached_wheel(_entry(ctx), key)
-    return Plan(spec, key, cached, reason)
+    return Plan(spec, key, cached, reason, plugin_set)
 
 
 def start(
@@ -85,6 +90,7 @@ def start(
             ctx.prefix,
             python_version,
             env,
+            override=planned.plugins.override,
             pip_installed=pip_installed,
             python_ready=python_ready,
         )
@@ -116,6 +122,7 @@ def install(
         ctx.report.cache("uwsgi", "reused", planned.reason)
         return Uwsgi(planned, _install_wheel(ctx, python, planned, planned.cached.path), None)
     output.detail(f"uWSGI {spec.version}: compiling ({planned.reason})")
+    output.detail(f"Plugins: {planned.plugins.name} set, {planned.plugins.reason}")
     output.detail(
         f"Compiling on {uwsgi_build.cpu_count()} cores, while the app's dependencies install"
     )

@@ -123,6 +123,7 @@ class UwsgiKey(Metadata):
     stack: str
     arch: str
     build_options: str = BUILD_OPTIONS
+    plugins: str = "full"  # plugins.PluginSet.name: "reduced" (python only) or "full"
 
 
 @dataclass(frozen=True)
@@ -133,10 +134,14 @@ class UwsgiRecord(UwsgiKey):
     python: str = ""  # the patch release: the binary serves every one of its minor
 
 
-def cache_key(spec: UwsgiSpec, python_version: str, stack: str, arch: str) -> UwsgiKey:
+def cache_key(
+    spec: UwsgiSpec, python_version: str, stack: str, arch: str, plugin_set: str = "full"
+) -> UwsgiKey:
     """Everything the compiled binary depends on."""
     minor = ".".join(python_version.split(".")[:2])
-    return UwsgiKey(uwsgi=spec.version, python_minor=minor, stack=stack, arch=arch)
+    return UwsgiKey(
+        uwsgi=spec.version, python_minor=minor, stack=stack, arch=arch, plugins=plugin_set
+    )
 
 
 def cpu_count() -> int:
@@ -176,13 +181,47 @@ def _runtime(prefix: Path, env: dict[str, str]) -> _Runtime:
     return _Runtime(python, abiflags, cc, f"cp{nodot}-cp{nodot}{abiflags}-{platform_tag}")
 
 
+def _launcher(scratch: Path) -> str | None:
+    """The compiler launcher as a path uWSGI's build can run, or None if there is none.
+
+    uwsgiconfig.py pastes `CC` unquoted into shell command lines, so a
+    launcher under a directory with a space in its name (the buildpack's
+    checkout) would be split into two words. Then a symlink to it in
+    `scratch` (the compile's own temporary directory) stands in for it; if
+    that path has whitespace too, the compile runs the real compiler,
+    without precompiled headers (slower, same binary).
+    """
+    path = str(CC_LAUNCHER)
+    if not any(c.isspace() for c in path):
+        return path
+    link = scratch / "uwsgi-cc"
+    if any(c.isspace() for c in str(link)):
+        return None
+    link.unlink(missing_ok=True)
+    link.symlink_to(CC_LAUNCHER)
+    return str(link)
+
+
 def _build_env(
-    runtime: _Runtime, prefix: Path, python_minor: str, env: dict[str, str]
+    runtime: _Runtime,
+    prefix: Path,
+    python_minor: str,
+    env: dict[str, str],
+    launcher: str | None,
+    override: str | None,
 ) -> dict[str, str]:
-    """The environment of uWSGI's own build (uwsgiconfig.py), however it is started."""
+    """The environment of uWSGI's own build (uwsgiconfig.py), however it is started.
+
+    `override`: uWSGI's own UWSGI_PROFILE_OVERRIDE (the plugin set's), which
+    replaces settings of the profile; None builds the profile as it is.
+    """
     libdir = prefix / "lib"
+    real_cc = env.get("CC") or runtime.cc
+    base = dict(env)
+    if override:
+        base["UWSGI_PROFILE_OVERRIDE"] = override
     return {
-        **env,
+        **base,
         "UWSGI_PYTHON_NOLIB": "1",
         # The backslash survives into uwsgiconfig's shell link line as a literal $ORIGIN.
         "LDFLAGS": " ".join(
@@ -198,8 +237,8 @@ def _build_env(
         "UWSGI_PROFILE": "default",
         # uWSGI's build runs `CC` (else the runtime's own compiler command);
         # the launcher runs that same command, with precompiled headers.
-        "CC": str(CC_LAUNCHER),
-        "UWSGI_BP_REAL_CC": env.get("CC") or runtime.cc,
+        "CC": launcher or real_cc,
+        "UWSGI_BP_REAL_CC": real_cc,
     }
 
 
@@ -237,15 +276,18 @@ def compile_wheel(
     env: dict[str, str],
     out_dir: Path,
     pip: list[str] | None = None,
+    override: str | None = None,
 ) -> Path:
     """Build the uWSGI wheel with pip and the app's Python; return its path.
 
     The way every Python package is built, and the fallback when the sdist
     cannot be fetched directly (see package_index). `pip` is the command that
-    runs pip (default: the app's installed pip).
+    runs pip (default: the app's installed pip); `override` the plugin set's
+    UWSGI_PROFILE_OVERRIDE (uWSGI's setup.py builds through uwsgiconfig.py,
+    which reads it).
     """
     runtime = _runtime(prefix, env)
-    build_env = _build_env(runtime, prefix, python_minor, env)
+    build_env = _build_env(runtime, prefix, python_minor, env, _launcher(out_dir), override)
     # --no-cache-dir: pip's wheel cache is keyed by the `cp3X` tag only, and would
     # hand back a binary built against another patch release of the same minor.
     # --use-pep517: build in pip's isolated environment with a current setuptools
@@ -308,7 +350,13 @@ def unpack_sdist(sdist: Path, out_dir: Path) -> Path:
 
 
 def compile_source(
-    source: Path, version: str, prefix: Path, python_minor: str, env: dict[str, str], out_dir: Path
+    source: Path,
+    version: str,
+    prefix: Path,
+    python_minor: str,
+    env: dict[str, str],
+    out_dir: Path,
+    override: str | None = None,
 ) -> Path:
     """Build uWSGI from its unpacked sdist with its own `uwsgiconfig.py`; return the wheel.
 
@@ -319,7 +367,7 @@ def compile_source(
     way setuptools packs it (see _pack_wheel), so installing it is the same.
     """
     runtime = _runtime(prefix, env)
-    build_env = _build_env(runtime, prefix, python_minor, env)
+    build_env = _build_env(runtime, prefix, python_minor, env, _launcher(out_dir), override)
     _run_logged(
         [runtime.python, "uwsgiconfig.py", "--build", "default"], build_env, version, None, source
     )
@@ -418,6 +466,7 @@ def compile_and_store(
     python_version: str,
     env: dict[str, str],
     *,
+    override: str | None = None,
     pip_installed: bool = True,
     python_ready: threading.Event | None = None,
 ) -> Compiled:
@@ -456,7 +505,9 @@ def compile_and_store(
                 fetched, source = fetch_and_unpack()
         _unless_stopping()
         if source is not None:
-            wheel = compile_source(source, spec.version, prefix, python_minor, env, Path(tmp))
+            wheel = compile_source(
+                source, spec.version, prefix, python_minor, env, Path(tmp), override
+            )
             how = f"{fetched.reason}, sha256 checked, built with uwsgiconfig.py"
         else:
             pip = (
@@ -466,7 +517,7 @@ def compile_and_store(
             )
             out = Path(tmp) / "wheel"
             out.mkdir()
-            wheel = compile_wheel(spec, vendor_dir, prefix, python_minor, env, out, pip)
+            wheel = compile_wheel(spec, vendor_dir, prefix, python_minor, env, out, pip, override)
             how = f"built by pip wheel: {fetched.reason}"
         # `python` is not part of the key: it only tells later builds which
         # patch release the binary was built with.

@@ -35,6 +35,7 @@ from uwsgi_buildpack.steps import python as python_step
 from uwsgi_buildpack.steps import slug as slug_step
 from uwsgi_buildpack.steps import uwsgi as uwsgi_step
 from uwsgi_buildpack.uwsgi import compile as uwsgi_build
+from uwsgi_buildpack.uwsgi import plugins
 
 ROOT = Path(__file__).resolve().parents[3]
 PLAT = runtime.Platform(stack="heroku-24", ubuntu="24.04", arch="amd64")
@@ -380,7 +381,8 @@ def test_uwsgi_plan_compiles_what_the_cache_lacks_and_follows_the_app_pin(tmp_pa
 def _cached_wheel(ctx: BuildContext, python: python_step.Python, tmp_path: Path) -> str:
     """Put a wheel file for the vendored uWSGI into the `uwsgi` cache entry; its sha256."""
     spec = uwsgi_build.vendored(ctx.vendor_dir)
-    key = uwsgi_build.cache_key(spec, python.version, PLAT.stack, PLAT.arch)
+    plugin_set = plugins.decide(ctx.build_dir, ctx.config).name
+    key = uwsgi_build.cache_key(spec, python.version, PLAT.stack, PLAT.arch, plugin_set)
     wheel = tmp_path / f"uwsgi-{spec.version}-cp312-cp312-linux_x86_64.whl"
     wheel.write_bytes(b"a wheel")
     sha = uwsgi_build.sha256_of(wheel)

@@ -138,3 +138,36 @@ def test_a_link_command_passes_through(tmp_path):
     env = {**os.environ, "UWSGI_BP_REAL_CC": "gcc -pthread"}
     subprocess.run([str(LAUNCHER), "-o", "prog", "main.c"], cwd=tmp_path, env=env, check=True)
     assert subprocess.run([str(tmp_path / "prog")], check=False).returncode == 3
+
+
+def test_a_checkout_path_with_a_space_still_compiles_through_the_launcher(tmp_path, monkeypatch):
+    """uwsgiconfig.py pastes CC unquoted into `sh -c` command lines (its
+    `"%s -c %s -o %s %s" % (GCC, ...)`): CC must be one word for the shell."""
+    from uwsgi_buildpack.uwsgi import compile as uwsgi_build
+
+    checkout = tmp_path / "my apps" / "uwsgi buildpack" / "bin" / "support"
+    checkout.mkdir(parents=True)
+    shutil.copy2(LAUNCHER, checkout / "uwsgi-cc")
+    monkeypatch.setattr(uwsgi_build, "CC_LAUNCHER", checkout / "uwsgi-cc")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    cc = uwsgi_build._launcher(scratch)
+    assert cc is not None and " " not in cc
+    make_tree(tmp_path / "src")
+    env = {**os.environ, "UWSGI_BP_REAL_CC": "gcc"}
+    for source in ("core/a.c", "plugins/python/p.c"):
+        cmdline = "%s -c %s -o %s %s" % (cc, " ".join(FLAGS), source[:-2] + ".o", source)  # noqa: UP031
+        result = subprocess.run(
+            cmdline, shell=True, cwd=tmp_path / "src", env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+    # It is the launcher that ran: it made the precompiled headers.
+    assert (tmp_path / "src" / "uwsgi.h.gch").is_file()
+    assert (tmp_path / "src" / "plugins" / "python" / "uwsgi_python.h.gch").is_file()
+
+
+def test_without_a_space_the_launcher_is_run_from_the_checkout(tmp_path):
+    from uwsgi_buildpack.uwsgi import compile as uwsgi_build
+
+    assert uwsgi_build._launcher(tmp_path) == str(uwsgi_build.CC_LAUNCHER)
+    assert not (tmp_path / "uwsgi-cc").exists()
