@@ -116,18 +116,27 @@ class WebProcess:
 DEFAULT = WebProcess(None, runs_uwsgi=True, runs_uwsgi_ini=True)
 
 
-def read(build_dir: Path) -> WebProcess:
-    """The app's web process: its Procfile's `web:` line, else the buildpack's default."""
+def lines(build_dir: Path) -> tuple[tuple[str, str], ...]:
+    """(process type, command) of every line of the app's Procfile; none without one."""
     try:
         text = app_files.read_text(build_dir / PROCFILE, build_dir, errors_="replace")
     except OSError:
-        return DEFAULT
+        return ()
     if text is None:
-        return DEFAULT
+        return ()
+    found = []
     for line in text.splitlines():
         match = _LINE.match(line.strip())
-        if match and match[1] == "web" and match[2]:
-            return parse(match[2])
+        if match and match[2]:
+            found.append((match[1], match[2]))
+    return tuple(found)
+
+
+def read(build_dir: Path) -> WebProcess:
+    """The app's web process: its Procfile's `web:` line, else the buildpack's default."""
+    for process, command in lines(build_dir):
+        if process == "web":
+            return parse(command)
     return DEFAULT
 
 

@@ -106,20 +106,6 @@ def _in_reduced(option: str, known: frozenset[str], value: str = "") -> bool:
     return key in known
 
 
-def _uwsgi_lines(build_dir: Path) -> list[tuple[str, str]]:
-    """(process type, command) of every Procfile line that runs uwsgi."""
-    try:
-        text = (build_dir / procfile.PROCFILE).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    found = []
-    for line in text.splitlines():
-        name, colon, command = line.strip().partition(":")
-        if colon and "uwsgi" in command:
-            found.append((name.strip(), command.strip()))
-    return found
-
-
 def _runs_only_the_ini(command: str) -> bool:
     """`uwsgi uwsgi.ini` or `uwsgi --ini uwsgi.ini` (maybe after `exec`), and nothing more."""
     try:
@@ -143,8 +129,10 @@ def decide(
     the `UWSGI_*` config vars.
     """
     known = reduced_options() if known is None else known
-    for process, command in _uwsgi_lines(build_dir):
-        if process != "web" or not _runs_only_the_ini(command):
+    # Any Procfile line that mentions uwsgi may start it with options of its
+    # own: only the plain `uwsgi uwsgi.ini` web line is known to need no more.
+    for process, command in procfile.lines(build_dir):
+        if "uwsgi" in command and (process != "web" or not _runs_only_the_ini(command)):
             return _full(f"the Procfile's {process} process runs uwsgi its own way: {command}")
     own = build_dir / "uwsgi.ini"
     options: Iterable[ini_check.Option] = ()
